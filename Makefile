@@ -1,0 +1,40 @@
+# Passerelle: two commands matter, `make run` and `make test`. Everything else is a step of theirs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install migrate demo serve lint ci clean
+
+run: install migrate demo serve
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Passerelle needs Python 3.12 or newer (3.13 recommended, see .python-version); found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --no-input
+
+demo: migrate
+	$(PY) manage.py load_reference_data
+	$(PY) manage.py create_demo_recruiter
+
+serve:
+	@echo "Passerelle: http://127.0.0.1:8000/  (admin: http://127.0.0.1:8000/admin/)"
+	DEBUG=true $(PY) manage.py runserver_with_worker 127.0.0.1:8000
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 var/

@@ -1,0 +1,26 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.http import HttpResponse
+from django.urls import include, path
+from django.views.decorators.http import require_GET
+
+
+@require_GET
+def healthz(request):
+    """A few bytes through the full middleware stack: liveness probe and the benchmark's reference."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+# French at the root, English under /en/, Dutch under /nl/.
+urlpatterns += i18n_patterns(
+    path("admin/", admin.site.urls),
+    path("", include("applications.urls")),
+    path("", include("organisations.urls")),
+    path("", include("postings.urls")),
+    prefix_default_language=False,
+)

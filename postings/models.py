@@ -1,0 +1,546 @@
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from organisations.models import Organisation
+from postings.text import fold
+
+
+class Programme(models.Model):
+    """An exchange programme run by an operator organisation (e.g. the E&P exchange programme)."""
+
+    name = models.CharField(_("nom"), max_length=200)
+    short_name = models.CharField(_("sigle"), max_length=60, blank=True)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=80, unique=True)
+    operator = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="programmes", verbose_name=_("opérateur")
+    )
+    description = models.TextField(_("présentation"), blank=True)
+    website = models.URLField(_("site web"), blank=True)
+    is_demo = models.BooleanField(_("démonstration"), default=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+
+class Session(models.Model):
+    """A cohort of a programme ('Session 24'): volunteers leave together and follow the same phases."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="sessions")
+    name = models.CharField(_("nom"), max_length=120)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=80, unique=True)
+    starts_on = models.DateField(_("début"), null=True, blank=True)
+    ends_on = models.DateField(_("fin"), null=True, blank=True)
+    min_volunteers = models.PositiveSmallIntegerField(_("volontaires au minimum"), null=True, blank=True)
+    max_volunteers = models.PositiveSmallIntegerField(_("volontaires au maximum"), null=True, blank=True)
+    description = models.TextField(_("présentation"), blank=True)
+    is_demo = models.BooleanField(_("démonstration"), default=False)
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_on__isnull=True)
+                | Q(ends_on__isnull=True)
+                | Q(ends_on__gte=models.F("starts_on")),
+                name="session_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_volunteers__isnull=True)
+                | Q(max_volunteers__isnull=True)
+                | Q(max_volunteers__gte=models.F("min_volunteers")),
+                name="session_cohort_min_le_max",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme} – {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("postings:session", kwargs={"slug": self.slug})
+
+
+class Phase(models.Model):
+    """A dated step of a session (collective preparation, field, capitalisation).
+
+    Belongs to a session, or to one posting when that posting has its own calendar (the 2017 call):
+    exactly one of the two is set. `Posting.phases_for_display()` picks the posting's own phases first.
+    """
+
+    class Kind(models.TextChoices):
+        PREPARATION = "preparation", _("Préparation collective au départ")
+        FIELD = "field", _("Terrain")
+        MIDTERM = "midterm", _("Regroupement à mi-parcours")
+        CAPITALISATION = "capitalisation", _("Capitalisation collective au retour")
+        OTHER = "other", _("Autre")
+
+    class Precision(models.TextChoices):
+        DAY = "day", _("au jour près")
+        MONTH = "month", _("au mois près")
+
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, null=True, blank=True, related_name="phases"
+    )
+    posting = models.ForeignKey(
+        "postings.Posting", on_delete=models.CASCADE, null=True, blank=True, related_name="own_phases"
+    )
+    kind = models.CharField(_("étape"), max_length=20, choices=Kind)
+    label = models.CharField(_("intitulé"), max_length=200, blank=True)
+    starts_on = models.DateField(_("début"))
+    ends_on = models.DateField(_("fin"))
+    date_precision = models.CharField(_("précision"), max_length=10, choices=Precision, default=Precision.DAY)
+    place = models.CharField(_("lieu"), max_length=120, blank=True)
+    notes = models.TextField(_("remarques"), blank=True)
+
+    class Meta:
+        ordering = ["starts_on", "pk"]
+        verbose_name = _("étape")
+        verbose_name_plural = _("étapes")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(session__isnull=False) & Q(posting__isnull=True))
+                | (Q(session__isnull=True) & Q(posting__isnull=False)),
+                name="phase_belongs_to_session_or_posting",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="phase_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label or self.get_kind_display()
+
+    @property
+    def title(self) -> str:
+        return self.label or self.get_kind_display()
+
+
+class Theme(models.Model):
+    name = models.CharField(_("nom"), max_length=120, unique=True)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=80, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("thématique")
+        verbose_name_plural = _("thématiques")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PostingQuerySet(models.QuerySet):
+    def published(self) -> "PostingQuerySet":
+        """Visible to the public: published, closed by hand, or past their deadline. Never drafts or archives."""
+        return self.filter(status__in=[Posting.Status.PUBLISHED, Posting.Status.CLOSED])
+
+    def open_for_applications(self, now=None) -> "PostingQuerySet":
+        now = now or timezone.now()
+        return self.filter(status=Posting.Status.PUBLISHED).filter(
+            Q(deadline__isnull=True) | Q(deadline__gt=now)
+        )
+
+    def closed(self, now=None) -> "PostingQuerySet":
+        """Public but no longer taking applications: closed by hand, or deadline passed."""
+        now = now or timezone.now()
+        return self.published().exclude(pk__in=self.open_for_applications(now).values("pk"))
+
+    def closing_within(self, days: int, now=None) -> "PostingQuerySet":
+        now = now or timezone.now()
+        return self.open_for_applications(now).filter(deadline__lte=now + timedelta(days=days))
+
+    def with_organisation(self, organisation) -> "PostingQuerySet":
+        """Postings where the organisation has any role."""
+        return self.filter(organisation_roles__organisation=organisation).distinct()
+
+    def search(self, query: str) -> "PostingQuerySet":
+        """Keyword search, accent- and case-insensitive. Full-text (French) on PostgreSQL, words on SQLite.
+
+        Ranking is applied by `postings.search.rank` in the listing; this method only filters.
+        """
+        from postings.search import filter_postings
+
+        return filter_postings(self, query)
+
+
+class Posting(models.Model):
+    class Kind(models.TextChoices):
+        VOLUNTEER = "volunteer", _("Mission de volontariat")
+        INTERNSHIP = "internship", _("Stage")
+        JOB = "job", _("Emploi")
+
+    class Scheme(models.TextChoices):
+        SERVICE_CIVIQUE = "service_civique", _("Service Civique")
+        ERASMUS_TRAINEE = "erasmus_trainee", _("Erasmus+ – stagiaire de la formation professionnelle")
+        INTERNSHIP_AGREEMENT = "internship_agreement", _("Stage sous convention")
+        FIXED_TERM = "fixed_term", _("Contrat à durée déterminée (CDD)")
+        PERMANENT = "permanent", _("Contrat à durée indéterminée (CDI)")
+        VOLUNTEERING = "volunteering", _("Bénévolat")
+        OTHER = "other", _("Autre")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Brouillon")
+        PUBLISHED = "published", _("Publiée")
+        CLOSED = "closed", _("Clôturée")
+        ARCHIVED = "archived", _("Archivée")
+
+    class PayKind(models.TextChoices):
+        STIPEND = "stipend", _("Indemnité")
+        GRATIFICATION = "gratification", _("Gratification de stage")
+        SALARY = "salary", _("Salaire")
+        NONE = "none", _("Non rémunéré")
+
+    class WorkingTime(models.TextChoices):
+        FULL_TIME = "full_time", _("Temps plein")
+        PART_TIME = "part_time", _("Temps partiel")
+        UNSPECIFIED = "", _("Non précisé")
+
+    # Identity
+    title = models.CharField(_("intitulé"), max_length=255)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=120, unique=True)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind)
+    theme_label = models.CharField(
+        _("thématique affichée"),
+        max_length=200,
+        blank=True,
+        help_text=_("Ex. « Droits des étrangers – villes accueillantes »."),
+    )
+    themes = models.ManyToManyField(Theme, blank=True, related_name="postings", verbose_name=_("thématiques"))
+    session = models.ForeignKey(
+        Session,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="postings",
+        verbose_name=_("session"),
+    )
+    summary = models.TextField(_("résumé"), blank=True)
+
+    # Status and eligibility
+    scheme = models.CharField(_("statut"), max_length=30, choices=Scheme)
+    scheme_details = models.TextField(_("précisions sur le statut"), blank=True)
+    min_age = models.PositiveSmallIntegerField(_("âge minimum"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(_("âge maximum"), null=True, blank=True)
+    max_age_with_disability = models.PositiveSmallIntegerField(
+        _("âge maximum (situation de handicap)"), null=True, blank=True
+    )
+    eligibility = models.TextField(_("conditions d'éligibilité"), blank=True)
+
+    # Content
+    context = models.TextField(_("contexte"), blank=True)
+    missions = models.TextField(_("missions et responsabilités"), blank=True)
+    profile = models.TextField(_("profil recherché"), blank=True)
+    assets = models.TextField(_("atouts"), blank=True)
+    offer = models.TextField(_("ce que nous proposons"), blank=True)
+
+    # Pay
+    pay_kind = models.CharField(
+        _("type de rémunération"), max_length=20, choices=PayKind, default=PayKind.STIPEND
+    )
+    monthly_pay = models.DecimalField(
+        _("montant mensuel"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Montant régulier par mois, quand l'offre en donne un."),
+    )
+    pay_is_approximate = models.BooleanField(_("montant approximatif"), default=False)
+    pay_currency = models.CharField(_("devise"), max_length=3, default="EUR")
+    pay_is_net = models.BooleanField(_("montant net"), default=False)
+    pay_scale = models.CharField(_("grille ou barème"), max_length=120, blank=True)
+    pay_details = models.TextField(_("détails de la rémunération"), blank=True)
+
+    # Time
+    working_time = models.CharField(
+        _("temps de travail"), max_length=20, choices=WorkingTime, default=WorkingTime.UNSPECIFIED, blank=True
+    )
+    duration_months = models.PositiveSmallIntegerField(_("durée (mois)"), null=True, blank=True)
+    duration_text = models.CharField(_("durée (précisions)"), max_length=200, blank=True)
+    starts_on = models.DateField(_("date de début"), null=True, blank=True)
+    starts_asap = models.BooleanField(_("début au plus vite"), default=False)
+    start_text = models.CharField(_("début (précisions)"), max_length=200, blank=True)
+    deadline = models.DateTimeField(_("date limite de candidature"), null=True, blank=True)
+
+    # Applying
+    how_to_apply = models.TextField(_("comment candidater"), blank=True)
+    contact_email = models.EmailField(
+        _("e-mail de réception des candidatures"),
+        blank=True,
+        help_text=_("Reçoit une notification à chaque candidature."),
+    )
+    contact_phone = models.CharField(_("téléphone de contact"), max_length=40, blank=True)
+
+    # Publication
+    status = models.CharField(_("publication"), max_length=20, choices=Status, default=Status.DRAFT)
+    published_at = models.DateTimeField(_("publiée le"), null=True, blank=True)
+    is_demo = models.BooleanField(
+        _("démonstration"),
+        default=False,
+        help_text=_("Offre de démonstration, affichée comme telle partout."),
+    )
+    # Folded (lower case, no accents) copy of the searchable text, kept by save(); see postings/search.py.
+    search_text = models.TextField(editable=False, blank=True)
+    # Incremented on every save from the admin; guards against silent lost updates.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PostingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["deadline", "-published_at"]
+        verbose_name = _("offre")
+        verbose_name_plural = _("offres")
+        indexes = [
+            models.Index(fields=["status", "deadline"], name="posting_status_deadline_idx"),
+            models.Index(fields=["status", "-published_at"], name="posting_status_published_idx"),
+            models.Index(fields=["kind"], name="posting_kind_idx"),
+            models.Index(fields=["scheme"], name="posting_scheme_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~(Q(starts_on__isnull=False) & Q(starts_asap=True)),
+                name="posting_start_date_or_asap",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_age__isnull=True)
+                | Q(max_age__isnull=True)
+                | Q(max_age__gte=models.F("min_age")),
+                name="posting_age_bounds_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(monthly_pay__isnull=True) | Q(monthly_pay__gte=Decimal("0")),
+                name="posting_pay_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.search_text = self.build_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text", "updated_at"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("postings:detail", kwargs={"slug": self.slug})
+
+    def build_search_text(self) -> str:
+        parts = [
+            self.title,
+            self.theme_label,
+            self.summary,
+            self.context,
+            self.missions,
+            self.profile,
+            self.assets,
+        ]
+        return fold("\n".join(p for p in parts if p))
+
+    # Rules about one posting -------------------------------------------------------------------------
+
+    def is_open(self, now=None) -> bool:
+        """Takes applications: published and not past its deadline. The same rule as the QuerySet."""
+        now = now or timezone.now()
+        return self.status == self.Status.PUBLISHED and (self.deadline is None or self.deadline > now)
+
+    def is_public(self) -> bool:
+        return self.status in (self.Status.PUBLISHED, self.Status.CLOSED)
+
+    def days_left(self, now=None) -> int | None:
+        if self.deadline is None or not self.is_open(now):
+            return None
+        now = now or timezone.now()
+        return (timezone.localtime(self.deadline).date() - timezone.localtime(now).date()).days
+
+    def phases_for_display(self) -> list[Phase]:
+        """The posting's own calendar when it has one, otherwise its session's. Uses prefetched rows."""
+        own = list(self.own_phases.all())
+        if own or self.session_id is None:
+            return own
+        return list(self.session.phases.all())
+
+    def organisations_in_role(self, role: str) -> list["PostingOrganisation"]:
+        return [link for link in self.organisation_roles.all() if link.role == role]
+
+    @property
+    def has_pay_amount(self) -> bool:
+        return self.monthly_pay is not None
+
+    # Transitions (the admin actions call these) ------------------------------------------------------
+
+    def publish(self, *, now=None) -> None:
+        self.status = self.Status.PUBLISHED
+        self.published_at = self.published_at or now or timezone.now()
+        self.save(update_fields=["status", "published_at"])
+
+    def close(self) -> None:
+        self.status = self.Status.CLOSED
+        self.save(update_fields=["status"])
+
+    def archive(self) -> None:
+        self.status = self.Status.ARCHIVED
+        self.save(update_fields=["status"])
+
+    def reopen(self, *, deadline) -> None:
+        if deadline is not None and deadline <= timezone.now():
+            raise ValueError("The new deadline must be in the future.")
+        self.status = self.Status.PUBLISHED
+        self.deadline = deadline
+        self.save(update_fields=["status", "deadline"])
+
+
+class PostingOrganisation(models.Model):
+    """An organisation in a role on a posting (sending, host, employer, co-organiser, local partner)."""
+
+    class Role(models.TextChoices):
+        SENDING = "sending", _("Organisation d'envoi")
+        HOST = "host", _("Organisation d'accueil")
+        EMPLOYER = "employer", _("Employeur")
+        CO_ORGANISER = "co_organiser", _("Co-organisateur")
+        LOCAL_PARTNER = "local_partner", _("Partenaire local")
+        COORDINATOR = "coordinator", _("Coordination du programme")
+
+    posting = models.ForeignKey(Posting, on_delete=models.CASCADE, related_name="organisation_roles")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="posting_roles")
+    role = models.CharField(_("rôle"), max_length=20, choices=Role)
+    description = models.TextField(
+        _("rôle dans la mission"), blank=True, help_text=_("Ce que l'organisation fait dans cette mission.")
+    )
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("organisation partenaire")
+        verbose_name_plural = _("organisations partenaires")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["posting", "organisation", "role"], name="posting_org_role_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} – {self.get_role_display()}"
+
+
+class PostingLocation(models.Model):
+    posting = models.ForeignKey(Posting, on_delete=models.CASCADE, related_name="locations")
+    country = CountryField(_("pays"))
+    city = models.CharField(_("ville"), max_length=100, blank=True)
+    region = models.CharField(_("région"), max_length=100, blank=True)
+    address = models.CharField(_("adresse"), max_length=255, blank=True)
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("lieu")
+        verbose_name_plural = _("lieux")
+        indexes = [models.Index(fields=["country", "city"], name="location_country_city_idx")]
+
+    def __str__(self) -> str:
+        return ", ".join(p for p in [self.city, str(self.country.name)] if p)
+
+
+class PostingLanguage(models.Model):
+    class Level(models.TextChoices):
+        # CEFR levels with the wording postings use.
+        A2 = "A2", _("Notions (A2)")
+        B1 = "B1", _("Intermédiaire (B1)")
+        B2 = "B2", _("Bon niveau (B2)")
+        C1 = "C1", _("Très bon niveau (C1)")
+        C2 = "C2", _("Courant / bilingue (C2)")
+
+    posting = models.ForeignKey(Posting, on_delete=models.CASCADE, related_name="languages")
+    language = models.CharField(_("langue"), max_length=8, help_text=_("Code ISO 639-1, ex. fr, en, nl, ar."))
+    level = models.CharField(_("niveau"), max_length=2, choices=Level, blank=True)
+    is_required = models.BooleanField(_("exigée"), default=True, help_text=_("Décochée : un plus."))
+    notes = models.CharField(_("précisions"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-is_required", "pk"]
+        verbose_name = _("langue")
+        verbose_name_plural = _("langues")
+        constraints = [
+            models.UniqueConstraint(fields=["posting", "language"], name="posting_language_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.language_name
+
+    @property
+    def language_name(self) -> str:
+        from django.utils.translation import get_language_info
+
+        try:
+            return get_language_info(self.language)["name_translated"]
+        except KeyError:
+            return self.language
+
+
+class PostingRequirement(models.Model):
+    """A practical requirement: driving licence, own vehicle, internship agreement..."""
+
+    class Kind(models.TextChoices):
+        DRIVING_LICENCE = "driving_licence", _("Permis de conduire (B)")
+        OWN_VEHICLE = "own_vehicle", _("Véhicule personnel")
+        INTERNSHIP_AGREEMENT = "internship_agreement", _("Convention de stage")
+        DEGREE = "degree", _("Diplôme")
+        OTHER = "other", _("Autre")
+
+    posting = models.ForeignKey(Posting, on_delete=models.CASCADE, related_name="requirements")
+    kind = models.CharField(_("exigence"), max_length=30, choices=Kind)
+    is_mandatory = models.BooleanField(_("indispensable"), default=True, help_text=_("Décochée : souhaitée."))
+    notes = models.CharField(_("précisions"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-is_mandatory", "pk"]
+        verbose_name = _("exigence pratique")
+        verbose_name_plural = _("exigences pratiques")
+        constraints = [models.UniqueConstraint(fields=["posting", "kind"], name="posting_requirement_unique")]
+
+    def __str__(self) -> str:
+        return self.get_kind_display()
+
+
+class PayComponent(models.Model):
+    """One line of the pay breakdown: State share, co-funding, travel lump sum, start payment, top-up."""
+
+    class Period(models.TextChoices):
+        MONTHLY = "month", _("par mois")
+        ONCE = "once", _("une fois")
+
+    posting = models.ForeignKey(Posting, on_delete=models.CASCADE, related_name="pay_components")
+    label = models.CharField(_("libellé"), max_length=200)
+    amount = models.DecimalField(_("montant"), max_digits=8, decimal_places=2)
+    period = models.CharField(_("périodicité"), max_length=10, choices=Period, default=Period.MONTHLY)
+    is_conditional = models.BooleanField(
+        _("sous conditions"), default=False, help_text=_("Ex. majoration sur critères sociaux.")
+    )
+    notes = models.CharField(_("précisions"), max_length=255, blank=True)
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("élément de rémunération")
+        verbose_name_plural = _("éléments de rémunération")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=Decimal("0")), name="pay_component_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.amount}"
