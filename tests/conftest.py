@@ -23,3 +23,41 @@ def _private_media(settings, tmp_path):
             "OPTIONS": {"location": root, "base_url": None},
         },
     }
+
+
+@pytest.fixture
+def cast(db):
+    """The fixed cast of the back-office tests.
+
+    Organisation A (host of `posting_a`) and organisation B (host of `posting_b`) each have a recruiter; the
+    operator of the programme has a coordinator who reaches both postings through the session.
+    """
+    from types import SimpleNamespace
+
+    from organisations.models import Membership
+    from tests import factories as f
+
+    operator = f.make_organisation(name="Échanges et Partenariats", short_name="E&P", slug="ep")
+    org_a = f.make_organisation(name="Organisation A", slug="org-a")
+    org_b = f.make_organisation(name="Organisation B", slug="org-b", country="BE", city="Liège")
+    programme = f.make_programme(operator=operator, name="Programme d'échanges", slug="programme-echanges")
+    session = f.make_session(programme=programme, name="Session 30", slug="session-30")
+    posting_a = f.published_posting(
+        session=session, organisations={"host": org_a}, title="Mission A", slug="mission-a"
+    )
+    posting_b = f.published_posting(
+        session=session, organisations={"host": org_b}, title="Mission B", slug="mission-b", city="Liège"
+    )
+    return SimpleNamespace(
+        operator=operator,
+        org_a=org_a,
+        org_b=org_b,
+        programme=programme,
+        session=session,
+        posting_a=posting_a,
+        posting_b=posting_b,
+        coordinator=f.make_staff("coordinatrice", organisation=operator, role=Membership.Role.COORDINATOR),
+        recruiter_a=f.make_staff("recruteur-a", organisation=org_a),
+        recruiter_b=f.make_staff("recruteur-b", organisation=org_b),
+        superuser=f.make_user("admin", is_staff=True, is_superuser=True),
+    )
