@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q, RestrictedError
 from django.utils import timezone
 
 from applications.models import Application
@@ -173,25 +173,34 @@ class PurgeResult:
     deleted: list[Erasure]
     # Applications that changed between the review and their deletion (e.g. accepted meanwhile) and were kept.
     skipped: list[str]
+    # Applications another table protects from deletion (reference -> why); kept, for someone to look at.
+    blocked: dict[str, str]
 
 
 def purge(now: datetime | None = None) -> PurgeResult:
     """Delete every application due at `now`, each in its own transaction.
 
     Each row is locked and checked against the rules again before it goes, so an application accepted or
-    renewed by its candidate after the review survives.
+    renewed by its candidate after the review survives. A row protected by a foreign key stays and is
+    reported; the others still go.
     """
     now = now or timezone.now()
     deleted: list[Erasure] = []
     skipped: list[str] = []
+    blocked: dict[str, str] = {}
     for item in review(now).due:
-        with transaction.atomic():
-            application = due_for_deletion(now).select_for_update().filter(pk=item.application.pk).first()
-            if application is None:
-                skipped.append(item.application.reference)
-                continue
-            deleted.append(_delete(application, cause=f"retention: {item.reason}"))
-    return PurgeResult(deleted=deleted, skipped=skipped)
+        reference = item.application.reference
+        try:
+            with transaction.atomic():
+                application = due_for_deletion(now).select_for_update().filter(pk=item.application.pk).first()
+                if application is None:
+                    skipped.append(reference)
+                    continue
+                deleted.append(_delete(application, cause=f"retention: {item.reason}"))
+        except (ProtectedError, RestrictedError) as error:
+            protecting = sorted({obj._meta.label for obj in error.protected_objects if hasattr(obj, "_meta")})
+            blocked[reference] = ", ".join(protecting) or str(error)
+    return PurgeResult(deleted=deleted, skipped=skipped, blocked=blocked)
 
 
 def _isoformat(value: datetime | date | None) -> str | None:

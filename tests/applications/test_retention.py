@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from applications import retention
@@ -350,3 +351,30 @@ def test_the_export_holds_the_candidates_data_without_staff_names_nor_internal_n
         str(application.submission_token),
     ):
         assert withheld not in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_protected_application_is_kept_and_reported_while_the_others_go(monkeypatch):
+    posting = f.closed_posting(selection_ends_on=SELECTION_END)
+    protected = f.make_application(posting=posting)
+    other = f.make_application(posting=posting)
+    original_delete = Application.delete
+
+    def delete(self, *args, **kwargs):
+        if self.reference == protected.reference:
+            raise ProtectedError("protected", [StatusChange(application=self, to_status="received")])
+        return original_delete(self, *args, **kwargs)
+
+    monkeypatch.setattr(Application, "delete", delete)
+    err = StringIO()
+
+    with pytest.raises(CommandError, match="1 application"):
+        call_command(
+            "purge_applications", "--now", local(TERM_DAY).isoformat(), stdout=StringIO(), stderr=err
+        )
+
+    assert f"{protected.reference}: kept, protected by applications.StatusChange" in err.getvalue()
+    assert exists(protected)
+    assert default_storage.exists(protected.cv.name)
+    assert not exists(other)
+    assert not default_storage.exists(other.cv.name)

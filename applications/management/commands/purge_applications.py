@@ -7,7 +7,6 @@ deletes nothing; `--now` evaluates the rules at another instant (tests, or check
 from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
 from applications import retention
@@ -59,14 +58,13 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write("Dry run: nothing deleted.")
             return
-        try:
-            result = retention.purge(now)
-        except (ProtectedError, RestrictedError) as error:
-            raise CommandError(
-                f"Deletion refused by a protected relation, nothing more deleted: {error}"
-            ) from None
+        result = retention.purge(now)
         for reference in result.skipped:
             self.stdout.write(f"  {reference}: changed since the review, kept.")
         self.stdout.write(
             self.style.SUCCESS(f"Deleted {len(result.deleted)} application(s) and their files.")
         )
+        if result.blocked:
+            for reference, protecting in result.blocked.items():
+                self.stderr.write(f"  {reference}: kept, protected by {protecting}")
+            raise CommandError(f"{len(result.blocked)} application(s) could not be deleted; see above.")
