@@ -4,7 +4,8 @@ Two rules decide when an application that did not lead to a hire (status other t
 row and files:
 
 - by default, `APPLICATION_RETENTION_DAYS` (90) days after the posting's selection ends
-  (`Posting.selection_ends_on`, or the local date of the deadline when it is empty). A posting with neither
+  (`Posting.selection_ends_on`, or the local date of the deadline when it is empty): selection ending on
+  2 March, the application is kept through 30 May and deleted from 31 May. A posting with neither
   date never has its applications deleted automatically: the purge reports them so that someone sets a date;
 - when the candidate agreed to be kept for future postings (`keep_for_future`), `KEEP_FOR_FUTURE_RETENTION_DAYS`
   (730) days after their last action, and never before the default term above. Consent extends the
@@ -192,7 +193,12 @@ def purge(now: datetime | None = None) -> PurgeResult:
         reference = item.application.reference
         try:
             with transaction.atomic():
-                application = due_for_deletion(now).select_for_update().filter(pk=item.application.pk).first()
+                application = (
+                    due_for_deletion(now)
+                    .select_for_update(of=("self",))
+                    .filter(pk=item.application.pk)
+                    .first()
+                )
                 if application is None:
                     skipped.append(reference)
                     continue
