@@ -220,3 +220,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Retention of candidates' data (CNIL recruitment guide), applied by `manage.py purge_applications`:
+# applications not retained are deleted this many days after the posting's selection ends, or this many days
+# after the candidate's last action when they asked to be kept for future postings.
+APPLICATION_RETENTION_DAYS = env_int("APPLICATION_RETENTION_DAYS", 90)
+KEEP_FOR_FUTURE_RETENTION_DAYS = env_int("KEEP_FOR_FUTURE_RETENTION_DAYS", 730)

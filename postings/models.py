@@ -273,6 +273,17 @@ class Posting(models.Model):
     starts_asap = models.BooleanField(_("début au plus vite"), default=False)
     start_text = models.CharField(_("début (précisions)"), max_length=200, blank=True)
     deadline = models.DateTimeField(_("date limite de candidature"), null=True, blank=True)
+    # The retention clock of candidates' data starts here (see applications/retention.py); when empty, the
+    # deadline's date stands in for it.
+    selection_ends_on = models.DateField(
+        _("fin de la sélection"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Date de fin de la sélection. Le délai de conservation des candidatures non retenues "
+            "(3 mois par défaut) court à partir de cette date, ou à défaut de la date limite de candidature."
+        ),
+    )
 
     # Applying
     how_to_apply = models.TextField(_("comment candidater"), blank=True)

@@ -5,6 +5,7 @@ each state with its organisations in roles, one location and one language, so pa
 """
 
 import itertools
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -173,11 +174,47 @@ def make_staff(
     return user
 
 
+def make_application(*, posting: Posting | None = None, cv_content: bytes | None = None, **overrides):
+    """A submitted application whose CV is a real file in storage (saved through the field).
+
+    `cv_content` sets the CV bytes; a `letter_file` override may be a `ContentFile`, saved the same way.
+    """
+    from django.core.files.base import ContentFile
+
+    from applications.models import Application
+
+    n = _n()
+    letter_file = overrides.pop("letter_file", None)
+    values = {
+        "posting": posting or published_posting(),
+        "reference": f"PAS-{n:06d}",
+        "submission_token": uuid.uuid4(),
+        "first_name": "Amina",
+        "last_name": f"Diallo{n}",
+        "email": f"candidate{n}@example.org",
+        "city": "Lyon",
+        "country": "FR",
+        "consented_at": timezone.now(),
+        "letter_text": "Je souhaite m'engager pour l'accès aux droits des personnes exilées.",
+        "cv_name": "CV Amina.pdf",
+    }
+    values.update(overrides)
+    values.setdefault("email_normalised", values["email"].strip().lower())
+    application = Application(**values)
+    application.cv.save("cv.pdf", ContentFile(cv_content or b"%PDF-1.4 curriculum vitae"), save=False)
+    if letter_file is not None:
+        application.letter_name = application.letter_name or "Lettre.pdf"
+        application.letter_file.save("lettre.pdf", letter_file, save=False)
+    application.save()
+    return application
+
+
 __all__ = [
     "archived_posting",
     "closed_posting",
     "draft_posting",
     "expired_posting",
+    "make_application",
     "make_organisation",
     "make_posting",
     "make_programme",
