@@ -170,9 +170,9 @@ def sanitise_filename(name: str, *, max_length: int = DISPLAY_NAME_MAX_LENGTH) -
     name = unicodedata.normalize("NFC", str(name or ""))
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(
-        " " if unicodedata.category(char) in ("Zs", "Zl", "Zp") else char
+        " " if char.isspace() else char
         for char in name
-        if not unicodedata.category(char).startswith("C")
+        if char.isspace() or not unicodedata.category(char).startswith("C")
     )
     name = " ".join(name.split()).strip(" .")
     if len(name) > max_length:

@@ -130,7 +130,9 @@ def submit_application(
         replayed = Application.objects.filter(submission_token=token, posting_id=posting.pk).first()
         if replayed is not None:
             return replayed
-        existing = _existing_application(posting, application.email_normalised)
+        existing = Application.objects.filter(
+            posting_id=posting.pk, email_normalised=application.email_normalised
+        ).first()
         if existing is not None:
             raise DuplicateApplication(existing) from None
         raise

@@ -41,11 +41,14 @@ DOCX_DOCUMENT = (
 )
 
 
-def docx_bytes(*, macros: bool = False, extra: dict[str, bytes] | None = None) -> bytes:
+def docx_bytes(
+    *, macros: bool = False, macro_content_type: bool = False, extra: dict[str, bytes] | None = None
+) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(
-            "[Content_Types].xml", DOCX_CONTENT_TYPES.format(main=DOCM_MAIN if macros else DOCX_MAIN)
+            "[Content_Types].xml",
+            DOCX_CONTENT_TYPES.format(main=DOCM_MAIN if macros or macro_content_type else DOCX_MAIN),
         )
         archive.writestr("_rels/.rels", DOCX_RELS)
         archive.writestr("word/document.xml", DOCX_DOCUMENT)
@@ -56,13 +59,11 @@ def docx_bytes(*, macros: bool = False, extra: dict[str, bytes] | None = None) -
     return buffer.getvalue()
 
 
-def odt_bytes(*, macros: bool = False) -> bytes:
+def odt_bytes(*, macros: bool = False, mimetype: str = "application/vnd.oasis.opendocument.text") -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         # The ODF rule: `mimetype` first, stored uncompressed.
-        archive.writestr(
-            "mimetype", "application/vnd.oasis.opendocument.text", compress_type=zipfile.ZIP_STORED
-        )
+        archive.writestr("mimetype", mimetype, compress_type=zipfile.ZIP_STORED)
         archive.writestr(
             "META-INF/manifest.xml",
             '<?xml version="1.0" encoding="UTF-8"?>'
@@ -135,6 +136,12 @@ def _french_by_default():
     """A request under /en/ leaves English active in the test thread; each test starts in French."""
     with translation.override("fr"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The cast's users are created with real hashing otherwise: seconds per test for nothing tested here."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -385,3 +385,133 @@ def test_the_privacy_page_says_who_what_how_long_rights_and_where_to_complain(cl
     assert "deux ans" in content
     assert "CNIL" in content
     assert "APD/GBA" in content
+
+
+# The service: nothing half-written ---------------------------------------------------------------------
+
+
+def submit(posting, *, email="camille.martin@example.org", token=None):
+    from applications import services
+
+    return services.submit_application(
+        posting=posting,
+        data={
+            "first_name": "Camille",
+            "last_name": "Martin",
+            "email": email,
+            "city": "Lyon",
+            "country": "FR",
+            "languages": {"fr": "C2"},
+        },
+        files={"cv": pdf_upload(), "letter_file": odt_upload()},
+        language="fr",
+        token=token or uuid.uuid4(),
+    )
+
+
+@pytest.mark.parametrize(
+    "breaking_point",
+    ["applications.services.reference_for", "applications.models.StatusChange.objects.create"],
+)
+def test_a_failure_after_the_files_are_written_leaves_no_row_and_no_file(
+    settings, monkeypatch, breaking_point
+):
+    posting = f.published_posting()
+    written = []
+    from django.core.files.storage import FileSystemStorage
+
+    real_save = FileSystemStorage._save
+
+    def record_save(self, name, content):
+        written.append(real_save(self, name, content))
+        return written[-1]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full, or a bug")
+
+    monkeypatch.setattr(FileSystemStorage, "_save", record_save)
+    monkeypatch.setattr(breaking_point, broken)
+
+    with pytest.raises(RuntimeError):
+        submit(posting)
+
+    assert len(written) == 2, "the files were written before the failure"
+    assert Application.objects.count() == 0
+    assert StatusChange.objects.count() == 0
+    assert OutgoingEmail.objects.count() == 0
+    assert stored_files(settings) == []
+
+
+def test_a_failure_after_the_files_are_written_answers_500_and_leaves_nothing(client, settings, monkeypatch):
+    posting = f.published_posting()
+    monkeypatch.setattr("applications.services.reference_for", lambda application: 1 / 0)
+    client.raise_request_exception = False
+
+    response = client.post(apply_url(posting), form_data(posting))
+
+    assert response.status_code == 500
+    assert Application.objects.count() == 0
+    assert stored_files(settings) == []
+
+
+def test_the_unique_constraint_catches_a_duplicate_the_pre_check_missed(settings, monkeypatch):
+    from applications import services
+
+    posting = f.published_posting()
+    submit(posting)
+    monkeypatch.setattr(services, "_existing_application", lambda posting, email: None)
+
+    with pytest.raises(services.DuplicateApplication):
+        submit(posting, email="CAMILLE.martin@example.org")
+
+    monkeypatch.undo()
+    assert Application.objects.count() == 1
+    assert len(stored_files(settings)) == 2, "the second attempt's files are deleted"
+
+
+def test_a_replayed_token_returns_the_first_application_without_writing(settings):
+    posting = f.published_posting()
+    token = uuid.uuid4()
+    first = submit(posting, token=token)
+
+    again = submit(posting, token=token)
+
+    assert again == first
+    assert Application.objects.count() == 1
+    assert len(stored_files(settings)) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_submissions_of_the_same_candidate_give_one_application(settings):
+    import threading
+
+    from django.db import connection
+
+    from applications import services
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks and concurrent transactions need PostgreSQL.")
+    posting = f.published_posting()
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def candidate():
+        from django.db import connection as thread_connection
+
+        try:
+            barrier.wait()
+            outcomes.append(submit(posting))
+        except services.DuplicateApplication as refusal:
+            outcomes.append(refusal)
+        finally:
+            thread_connection.close()
+
+    threads = [threading.Thread(target=candidate) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert Application.objects.count() == 1
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["Application", "DuplicateApplication"]
+    assert len(stored_files(settings)) == 2
