@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.conf import settings
 from django.urls import reverse
@@ -23,12 +25,11 @@ def _country_choices():
 
 def _consent_label():
     return format_html(
-        '{} <a href="{}">{}</a>.',
-        _(
-            "J'ai lu la notice de confidentialité et j'accepte que mes données soient traitées pour cette candidature :"
-        ),
+        '{} <a href="{}">{}</a> {}',
+        _("J'accepte que mes données soient traitées pour cette candidature, comme l'explique la"),
         reverse("applications:privacy"),
         _("notice de confidentialité"),
+        _("(qui les reçoit, pourquoi, combien de temps, mes droits)."),
     )
 
 
@@ -97,7 +98,8 @@ class ApplicationForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
-    submission_token = forms.UUIDField(widget=forms.HiddenInput)
+    # One-time token given with the form: the same POST sent twice finds the application it created.
+    submission_token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, posting: Posting, **kwargs):
         super().__init__(*args, **kwargs)
@@ -128,6 +130,13 @@ class ApplicationForm(forms.Form):
 
     def honeypot_filled(self) -> bool:
         return bool(self.data.get("website", "").strip())
+
+    def clean_submission_token(self) -> uuid.UUID:
+        """A missing or mangled token is no reason to refuse a candidate: it only loses replay detection."""
+        try:
+            return uuid.UUID(self.cleaned_data["submission_token"])
+        except ValueError:
+            return uuid.uuid4()
 
     def clean_cv(self):
         upload = self.cleaned_data["cv"]

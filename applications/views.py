@@ -31,9 +31,19 @@ def _closed(request, posting: Posting):
     return render(request, "applications/closed.html", {"posting": posting}, status=410)
 
 
+def client_address(request) -> str:
+    """The visitor's address. Behind the TLS proxy the settings declare, the proxy's own address would put
+    every candidate in one bucket: take the last X-Forwarded-For entry, the one the proxy itself appended
+    (earlier entries come from the client and can be forged)."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if settings.SECURE_PROXY_SSL_HEADER and forwarded.strip():
+        return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
 def _rate_limited(request) -> bool:
     """Count this POST against the client's address; True once over APPLY_RATE_LIMIT in the window."""
-    key = f"apply-rate:{request.META.get('REMOTE_ADDR', 'unknown')}"
+    key = f"apply-rate:{client_address(request)}"
     cache.add(key, 0, timeout=settings.APPLY_RATE_WINDOW)
     try:
         count = cache.incr(key)

@@ -515,3 +515,74 @@ def test_two_concurrent_submissions_of_the_same_candidate_give_one_application(s
     assert Application.objects.count() == 1
     assert sorted(type(outcome).__name__ for outcome in outcomes) == ["Application", "DuplicateApplication"]
     assert len(stored_files(settings)) == 2
+
+
+def test_behind_the_proxy_the_rate_limit_counts_the_address_the_proxy_saw(client, settings):
+    settings.APPLY_RATE_LIMIT = 1
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    posting = f.published_posting()
+
+    first = client.post(
+        apply_url(posting), form_data(posting), REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7"
+    )
+    other_candidate = client.post(
+        apply_url(posting),
+        form_data(posting, email="b@example.org"),
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.8",
+    )
+    forged = client.post(
+        apply_url(posting),
+        form_data(posting, email="c@example.org"),
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.99, 198.51.100.7",
+    )
+
+    assert (first.status_code, other_candidate.status_code, forged.status_code) == (302, 302, 429)
+
+
+def test_it_refuses_a_service_civique_application_without_the_eligibility_box(client):
+    posting = f.published_posting(scheme=Posting.Scheme.SERVICE_CIVIQUE, min_age=16, max_age=25)
+
+    response = client.post(apply_url(posting), form_data(posting, eligibility_confirmed=None))
+
+    refused(response, "eligibility_confirmed")
+    assert Application.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        {"country": "XX"},
+        {"language_fr": "expert"},
+        {"email": "x" * 300 + "@example.org"},
+        {"cv": None},
+    ],
+)
+def test_bad_input_gets_a_form_error_never_a_500(client, garbage):
+    posting = f.published_posting()
+
+    response = client.post(apply_url(posting), form_data(posting, **garbage))
+
+    assert response.status_code == 400
+    assert response.context["form"].errors
+    assert Application.objects.count() == 0
+
+
+def test_an_empty_post_gets_a_form_error(client):
+    posting = f.published_posting()
+
+    response = client.post(apply_url(posting), {})
+
+    assert response.status_code == 400
+    assert {"first_name", "email", "cv", "consent"} <= set(response.context["form"].errors)
+
+
+@pytest.mark.parametrize("token", ["not-a-uuid", None])
+def test_a_mangled_submission_token_does_not_stop_a_candidate(client, token):
+    posting = f.published_posting()
+
+    response = client.post(apply_url(posting), form_data(posting, submission_token=token))
+
+    assert response.status_code == 302
+    assert Application.objects.count() == 1
