@@ -77,7 +77,7 @@ def submit_application(
         letter_upload.name = letter.display_name
     now = timezone.now()
     application = Application(
-        posting_id=posting.pk,
+        posting=posting,
         submission_token=token,
         reference=f"tmp-{uuid.uuid4().hex[:16]}",
         first_name=data["first_name"],
@@ -105,12 +105,15 @@ def submit_application(
     )
     try:
         with transaction.atomic():
-            locked = Posting.objects.select_for_update().get(pk=posting.pk)
-            if not locked.is_open():
-                raise PostingClosed(locked)
-            replayed = Application.objects.filter(submission_token=token, posting_id=posting.pk).first()
-            if replayed is not None:
+            locked = Posting.objects.select_for_update().filter(pk=posting.pk).first()
+            if locked is None or not locked.is_open():
+                raise PostingClosed(locked or posting)
+            replayed = Application.objects.filter(submission_token=token).first()
+            if replayed is not None and replayed.posting_id == posting.pk:
                 return replayed
+            if replayed is not None:
+                # A token already spent on another posting (a restored form): not a replay of this one.
+                application.submission_token = uuid.uuid4()
             existing = _existing_application(posting, application.email_normalised)
             if existing is not None:
                 raise DuplicateApplication(existing)
@@ -175,7 +178,8 @@ def withdraw_application(application: Application) -> None:
     """The candidate withdraws from their private link."""
     with transaction.atomic():
         locked = Application.objects.select_for_update().get(pk=application.pk)
-        locked.withdraw()
+        if locked.can_be_withdrawn():  # A second click, or a decision taken meanwhile: nothing to do.
+            locked.withdraw()
     application.refresh_from_db()
 
 

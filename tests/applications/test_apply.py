@@ -586,3 +586,26 @@ def test_a_mangled_submission_token_does_not_stop_a_candidate(client, token):
 
     assert response.status_code == 302
     assert Application.objects.count() == 1
+
+
+def test_a_token_spent_on_another_posting_is_not_taken_for_a_replay(settings):
+    token = uuid.uuid4()
+    first = submit(f.published_posting(), token=token)
+
+    second = submit(f.published_posting(), token=token)
+
+    assert second != first
+    assert Application.objects.count() == 2
+    assert second.submission_token != token
+
+
+def test_the_error_summary_never_nests_links(client):
+    posting = f.published_posting()
+
+    response = client.post(apply_url(posting), form_data(posting, consent=None))
+
+    content = response.content.decode()
+    summary = content[
+        content.index('id="error-summary"') : content.index("</ul>", content.index('id="error-summary"'))
+    ]
+    assert summary.count("<a ") == summary.count("</a>") == 1
