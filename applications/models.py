@@ -1,4 +1,5 @@
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -59,6 +60,17 @@ class Application(models.Model):
         WITHDRAWN = "withdrawn", _("Retirée")
 
     FINAL_STATUSES = (Status.ACCEPTED, Status.DECLINED, Status.REJECTED, Status.WITHDRAWN)
+
+    class LanguageLevel(models.TextChoices):
+        """The level a candidate declares in each language the posting asks for (CEFR)."""
+
+        NONE = "none", _("Je ne parle pas cette langue")
+        A1 = "A1", _("Débutant (A1)")
+        A2 = "A2", _("Notions (A2)")
+        B1 = "B1", _("Intermédiaire (B1)")
+        B2 = "B2", _("Bon niveau (B2)")
+        C1 = "C1", _("Très bon niveau (C1)")
+        C2 = "C2", _("Courant / bilingue (C2)")
 
     # Public identifiers: the candidate's private link uses `uuid`; people quote `reference`.
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -131,6 +143,27 @@ class Application(models.Model):
     def get_private_url(self) -> str:
         return reverse("applications:status", kwargs={"uuid": self.uuid})
 
+    def can_be_withdrawn(self) -> bool:
+        return self.status not in self.FINAL_STATUSES
+
+    def withdraw(self, *, now=None) -> "StatusChange":
+        """The candidate takes their application back (from their private link). Writes the history row."""
+        if not self.can_be_withdrawn():
+            raise ValueError("Only an application still in progress can be withdrawn.")
+        now = now or timezone.now()
+        change = StatusChange.objects.create(
+            application=self, changed_at=now, from_status=self.status, to_status=self.Status.WITHDRAWN
+        )
+        self.status = self.Status.WITHDRAWN
+        self.status_changed_at = now
+        self.last_candidate_action_at = now
+        self.save(update_fields=["status", "status_changed_at", "last_candidate_action_at"])
+        return change
+
+    def stored_files(self) -> list[str]:
+        """Names in storage of the files this application owns."""
+        return [f.name for f in (self.cv, self.letter_file) if f and f.name]
+
 
 class StatusChange(models.Model):
     """One move in the pipeline: who, when, from, to, why. The application's history."""
@@ -170,3 +203,113 @@ class RecruiterNote(models.Model):
 
     def __str__(self) -> str:
         return self.body[:60]
+
+
+class DownloadLog(models.Model):
+    """One download of a candidate's document from the back-office: who, when, which file."""
+
+    class Document(models.TextChoices):
+        CV = "cv", _("CV")
+        LETTER = "letter", _("Lettre de motivation")
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="downloads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    document = models.CharField(_("document"), max_length=10, choices=Document)
+    downloaded_at = models.DateTimeField(_("téléchargé le"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-downloaded_at", "-pk"]
+        verbose_name = _("téléchargement")
+        verbose_name_plural = _("téléchargements")
+
+    def __str__(self) -> str:
+        return f"{self.get_document_display()} – {self.downloaded_at:%Y-%m-%d %H:%M}"
+
+
+class OutgoingEmailQuerySet(models.QuerySet):
+    def pending(self) -> "OutgoingEmailQuerySet":
+        return self.filter(status=OutgoingEmail.Status.PENDING)
+
+    def due(self, now=None) -> "OutgoingEmailQuerySet":
+        """Pending emails whose next attempt time has come."""
+        return self.pending().filter(next_attempt_at__lte=now or timezone.now())
+
+
+class OutgoingEmail(models.Model):
+    """The outbox: every email is written here in the transaction that decides to send it.
+
+    A worker task (`applications.tasks.send_outgoing_email`) sends it after commit; when the mail server
+    fails, the row stays pending with a later `next_attempt_at` and is retried (by the task re-enqueued with
+    a backoff, or by `manage.py send_pending_emails`) until it is sent or `MAX_ATTEMPTS` is reached.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        SENT = "sent", _("Envoyé")
+        FAILED = "failed", _("Échec définitif")
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", _("Accusé de réception à la personne candidate")
+        NOTIFICATION = "notification", _("Notification aux recruteur·euses")
+
+    MAX_ATTEMPTS = 6
+    # Wait after the 1st, 2nd... failed attempt.
+    BACKOFF_SECONDS = (60, 5 * 60, 30 * 60, 2 * 3600, 12 * 3600)
+    # How long a sender holds an email it is sending, so that a second sender does not send it too.
+    LEASE_SECONDS = 5 * 60
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, null=True, blank=True, related_name="emails"
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=Kind)
+    to = models.JSONField(_("destinataires"), default=list)
+    reply_to = models.JSONField(_("répondre à"), default=list, blank=True)
+    subject = models.CharField(_("objet"), max_length=255)
+    body = models.TextField(_("message"))
+    language = models.CharField(_("langue"), max_length=8, blank=True)
+
+    status = models.CharField(_("statut"), max_length=10, choices=Status, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("prochaine tentative"), default=timezone.now)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+
+    objects = OutgoingEmailQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("e-mail sortant")
+        verbose_name_plural = _("e-mails sortants")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outgoing_email_due_idx")]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    def claim(self, now=None) -> bool:
+        """Take the email for sending if it is still due; False if another sender has it or it is done."""
+        now = now or timezone.now()
+        lease_until = now + timedelta(seconds=self.LEASE_SECONDS)
+        claimed = OutgoingEmail.objects.due(now).filter(pk=self.pk).update(next_attempt_at=lease_until)
+        if claimed:
+            self.next_attempt_at = lease_until
+        return bool(claimed)
+
+    def mark_sent(self, now=None) -> None:
+        self.status = self.Status.SENT
+        self.sent_at = now or timezone.now()
+        self.attempts += 1
+        self.last_error = ""
+        self.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+
+    def mark_attempt_failed(self, error: str, now=None) -> None:
+        """Count the failure; schedule the next attempt, or give up after MAX_ATTEMPTS."""
+        now = now or timezone.now()
+        self.attempts += 1
+        self.last_error = error[:2000]
+        if self.attempts >= self.MAX_ATTEMPTS:
+            self.status = self.Status.FAILED
+        else:
+            delay = self.BACKOFF_SECONDS[min(self.attempts, len(self.BACKOFF_SECONDS)) - 1]
+            self.next_attempt_at = now + timedelta(seconds=delay)
+        self.save(update_fields=["status", "attempts", "last_error", "next_attempt_at"])

@@ -11,6 +11,13 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Users are created with real hashing otherwise: seconds per test for nothing a test looks at.
+    The password policy itself (validators) does not depend on the hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _private_media(settings, tmp_path):
     """Each test writes candidates' files under its own temporary folder."""
     root = tmp_path / "private"

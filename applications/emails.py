@@ -1,0 +1,123 @@
+"""The emails of the apply flow: written to the outbox (`OutgoingEmail`) in the submitting transaction,
+sent afterwards by a task. Templates live in `templates/emails/` (`*_subject.txt` + body)."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django_countries import countries
+
+from .models import Application, OutgoingEmail
+
+logger = logging.getLogger(__name__)
+
+
+def _render(template: str, context: dict) -> tuple[str, str]:
+    subject = render_to_string(f"emails/{template}_subject.txt", context)
+    body = render_to_string(f"emails/{template}.txt", context)
+    return " ".join(subject.split()), body
+
+
+def candidate_receipt(application: Application) -> OutgoingEmail:
+    """The acknowledgement with the reference and the private link, in the language the candidate used."""
+    with translation.override(application.language):
+        context = {
+            "application": application,
+            "posting": application.posting,
+            "private_url": settings.SITE_URL + application.get_private_url(),
+        }
+        subject, body = _render("application_received", context)
+    return OutgoingEmail(
+        application=application,
+        kind=OutgoingEmail.Kind.RECEIPT,
+        to=[application.email],
+        subject=subject,
+        body=body,
+        language=application.language,
+    )
+
+
+def notification_recipients(posting) -> list[str]:
+    """The posting's application inbox, or else the emails of its organisations."""
+    if posting.contact_email:
+        return [posting.contact_email]
+    emails = []
+    for link in posting.organisation_roles.select_related("organisation"):
+        email = link.organisation.email
+        if email and email not in emails:
+            emails.append(email)
+    return emails
+
+
+def recruiter_notification(application: Application) -> OutgoingEmail | None:
+    """The new-application notice to the posting's recruiters: the answers and a back-office link, no CV.
+
+    The subject follows the convention the postings asked of candidates: theme and country first.
+    """
+    posting = application.posting
+    recipients = notification_recipients(posting)
+    if not recipients:
+        logger.warning("Posting %s has no email to notify of application %s", posting.pk, application.pk)
+        return None
+    with translation.override(settings.LANGUAGE_CODE):
+        location = posting.locations.first()
+        language_names = {link.language: link.language_name for link in posting.languages.all()}
+        context = {
+            "application": application,
+            "posting": posting,
+            "theme": posting.theme_label or posting.title,
+            "country": location.country.name if location else "",
+            "residence_country": countries.name(application.country) or application.country,
+            "languages": [
+                (language_names.get(code, code), level_label(level))
+                for code, level in application.languages.items()
+            ],
+            "admin_url": settings.SITE_URL
+            + reverse("admin:applications_application_change", args=[application.pk]),
+        }
+        subject, body = _render("application_notification", context)
+    return OutgoingEmail(
+        application=application,
+        kind=OutgoingEmail.Kind.NOTIFICATION,
+        to=recipients,
+        reply_to=[application.email],
+        subject=subject,
+        body=body,
+        language=settings.LANGUAGE_CODE,
+    )
+
+
+def level_label(level: str) -> str:
+    try:
+        return str(Application.LanguageLevel(level).label)
+    except ValueError:
+        return level
+
+
+def deliver(email: OutgoingEmail, *, now=None) -> bool:
+    """Send one outbox email if it is due and nobody else is sending it. True when it left.
+
+    A mail server failure is recorded on the row (attempts, last error, next attempt) and never raised:
+    the email stays pending for the next attempt.
+    """
+    now = now or timezone.now()
+    if not email.claim(now):
+        return False
+    message = EmailMessage(
+        subject=email.subject,
+        body=email.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=email.to,
+        reply_to=email.reply_to or None,
+    )
+    try:
+        message.send()
+    except Exception as error:  # noqa: BLE001 - any transport error must leave the email pending.
+        logger.warning("Sending email %s failed (attempt %s): %s", email.pk, email.attempts + 1, error)
+        email.mark_attempt_failed(f"{type(error).__name__}: {error}", now=timezone.now())
+        return False
+    email.mark_sent(now=timezone.now())
+    return True

@@ -1,0 +1,228 @@
+import uuid
+
+from django import forms
+from django.conf import settings
+from django.urls import reverse
+from django.utils.functional import lazy
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from postings.models import Posting
+
+from .files import check_document
+from .models import Application
+
+# Nothing here asks for a date of birth, a nationality, a photo, a family situation, a social security
+# number or bank details: a recruitment may not ask for them. The eligibility self-check confirms the
+# conditions of the scheme without storing the facts behind them.
+
+
+def _country_choices():
+    return [("", _("Choisir un pays")), *countries]
+
+
+def _consent_label():
+    return format_html(
+        '{} <a href="{}">{}</a> {}',
+        _("J'accepte que mes données soient traitées pour cette candidature, comme l'explique la"),
+        reverse("applications:privacy"),
+        _("notice de confidentialité"),
+        _("(qui les reçoit, pourquoi, combien de temps, mes droits)."),
+    )
+
+
+class ApplicationForm(forms.Form):
+    """The apply form of one posting: its language fields and eligibility box depend on the posting."""
+
+    first_name = forms.CharField(
+        label=_("Prénom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label=_("Nom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    email = forms.EmailField(
+        label=_("Adresse e-mail"),
+        max_length=254,
+        help_text=_("Nous y envoyons l'accusé de réception et votre lien privé de suivi."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.CharField(
+        label=_("Téléphone"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
+    city = forms.CharField(
+        label=_("Ville de résidence"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    )
+    country = forms.ChoiceField(
+        label=_("Pays de résidence"),
+        choices=_country_choices,
+        widget=forms.Select(attrs={"autocomplete": "country"}),
+    )
+    cv = forms.FileField(
+        label=_("CV"),
+        help_text=_("PDF, DOCX ou ODT, 5 Mo au plus."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.odt"}),
+    )
+    letter_file = forms.FileField(
+        label=_("Lettre de motivation (fichier)"),
+        required=False,
+        help_text=_("PDF, DOCX ou ODT, 5 Mo au plus. Ou écrivez votre lettre ci-dessous."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.odt"}),
+    )
+    letter_text = forms.CharField(
+        label=_("Lettre de motivation (texte)"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+    )
+    heard_from = forms.CharField(
+        label=_("Comment avez-vous connu cette offre ?"), max_length=200, required=False
+    )
+    keep_for_future = forms.BooleanField(
+        label=_("Conserver ma candidature deux ans pour de futures offres"),
+        required=False,
+        help_text=_(
+            "Sans cette case, votre candidature est supprimée trois mois après la fin de la sélection."
+        ),
+    )
+    consent = forms.BooleanField(label=lazy(_consent_label, SafeString)())
+    # Honeypot: hidden from people by a CSS class; robots fill every field.
+    website = forms.CharField(
+        label=_("Ne remplissez pas ce champ (il sert à arrêter les robots)"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    # One-time token given with the form: the same POST sent twice finds the application it created.
+    submission_token = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args, posting: Posting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.posting = posting
+        self.eligibility_conditions = eligibility_conditions(posting)
+        self.language_fields = []
+        for link in posting.languages.all():
+            name = f"language_{link.language}"
+            help_text = ""
+            if link.level:
+                help_text = _("Niveau attendu : %(level)s.") % {"level": link.get_level_display()}
+            if not link.is_required:
+                help_text = f"{help_text} {_('Un plus, pas une obligation.')}".strip()
+            self.fields[name] = forms.ChoiceField(
+                label=_("Votre niveau en %(language)s") % {"language": link.language_name},
+                choices=[("", _("Choisir un niveau")), *Application.LanguageLevel.choices],
+                help_text=help_text,
+            )
+            self.language_fields.append((link.language, name))
+        if self.eligibility_conditions:
+            self.fields["eligibility_confirmed"] = forms.BooleanField(
+                label=_("Je confirme remplir ces conditions d'éligibilité."),
+            )
+
+    @property
+    def language_bound_fields(self):
+        return [self[name] for _code, name in self.language_fields]
+
+    def honeypot_filled(self) -> bool:
+        return bool(self.data.get("website", "").strip())
+
+    def clean_submission_token(self) -> uuid.UUID:
+        """A missing or mangled token is no reason to refuse a candidate: it only loses replay detection."""
+        try:
+            return uuid.UUID(self.cleaned_data["submission_token"])
+        except ValueError:
+            return uuid.uuid4()
+
+    def clean_cv(self):
+        upload = self.cleaned_data["cv"]
+        self.cv_document = check_document(upload, max_size=settings.APPLICATION_MAX_FILE_SIZE)
+        return upload
+
+    def clean_letter_file(self):
+        upload = self.cleaned_data.get("letter_file")
+        if upload:
+            self.letter_document = check_document(upload, max_size=settings.APPLICATION_MAX_FILE_SIZE)
+        return upload
+
+    def clean_letter_text(self):
+        return self.cleaned_data["letter_text"].strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            "letter_file" not in self.errors
+            and not cleaned.get("letter_file")
+            and not cleaned.get("letter_text")
+        ):
+            self.add_error(
+                "letter_file",
+                forms.ValidationError(
+                    _("Joignez une lettre de motivation ou écrivez-la dans le champ texte."),
+                    code="missing_letter",
+                ),
+            )
+        return cleaned
+
+    def application_data(self) -> dict:
+        """The answers in the shape `submit_application` expects."""
+        data = self.cleaned_data
+        return {
+            "first_name": data["first_name"].strip(),
+            "last_name": data["last_name"].strip(),
+            "email": data["email"],
+            "phone": data["phone"].strip(),
+            "city": data["city"].strip(),
+            "country": data["country"],
+            "letter_text": data["letter_text"],
+            "languages": {code: data[name] for code, name in self.language_fields},
+            "eligibility_confirmed": bool(data.get("eligibility_confirmed")),
+            "heard_from": data["heard_from"].strip(),
+            "keep_for_future": data["keep_for_future"],
+        }
+
+    def application_files(self) -> dict:
+        return {"cv": self.cleaned_data["cv"], "letter_file": self.cleaned_data.get("letter_file")}
+
+
+def eligibility_conditions(posting: Posting) -> list[str]:
+    """What a candidate must confirm for the posting's scheme; empty when there is nothing to confirm."""
+    conditions: list[str] = []
+    if posting.scheme == Posting.Scheme.SERVICE_CIVIQUE:
+        if posting.min_age is not None and posting.max_age is not None:
+            age = _("Avoir entre %(min)s et %(max)s ans au début de la mission") % {
+                "min": posting.min_age,
+                "max": posting.max_age,
+            }
+        elif posting.max_age is not None:
+            age = _("Avoir %(max)s ans au plus au début de la mission") % {"max": posting.max_age}
+        elif posting.min_age is not None:
+            age = _("Avoir au moins %(min)s ans au début de la mission") % {"min": posting.min_age}
+        else:
+            age = ""
+        if age and posting.max_age_with_disability:
+            age = _("%(age)s (jusqu'à %(max)s ans pour une personne en situation de handicap)") % {
+                "age": age,
+                "max": posting.max_age_with_disability,
+            }
+        if age:
+            conditions.append(f"{age}.")
+        conditions.append(
+            str(
+                _(
+                    "Pouvoir justifier de la nationalité française ou de celle d'un État de l'Union européenne "
+                    "ou de l'Espace économique européen, ou d'un titre de séjour en France depuis plus d'un an "
+                    "(sans condition de durée pour les personnes étudiantes étrangères, réfugiées ou "
+                    "bénéficiaires de la protection subsidiaire)."
+                )
+            )
+        )
+        if posting.eligibility:
+            conditions.append(posting.eligibility)
+    elif posting.eligibility:
+        conditions.append(posting.eligibility)
+    return conditions

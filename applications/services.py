@@ -1,0 +1,203 @@
+"""The apply workflow: one function that writes, atomically, and notifies after commit."""
+
+import logging
+import uuid
+from collections.abc import Mapping
+
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from postings.models import Posting
+
+from . import emails
+from .files import check_document
+from .models import Application, OutgoingEmail, StatusChange
+
+logger = logging.getLogger(__name__)
+
+
+class ApplicationRefused(Exception):
+    """The application cannot be taken; the view turns each subclass into a page that says why."""
+
+
+class PostingClosed(ApplicationRefused):
+    def __init__(self, posting: Posting):
+        super().__init__(f"Posting {posting.pk} is not taking applications.")
+        self.posting = posting
+
+
+class DuplicateApplication(ApplicationRefused):
+    def __init__(self, existing: Application):
+        super().__init__(f"An application with this email already exists on posting {existing.posting_id}.")
+        self.existing = existing
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def normalise_phone(phone: str) -> str:
+    phone = phone.strip()
+    digits = "".join(char for char in phone if char.isdigit())
+    return f"+{digits}" if phone.startswith("+") else digits
+
+
+def reference_for(application: Application) -> str:
+    """The number people quote: the year and the primary key, so unique without any extra coordination."""
+    return f"PA-{timezone.localtime(application.submitted_at):%Y}-{application.pk:06d}"
+
+
+def submit_application(
+    *,
+    posting: Posting,
+    data: Mapping,
+    files: Mapping,
+    language: str,
+    token: uuid.UUID,
+) -> Application:
+    """Store one application with its files, its first history row and its emails, or nothing at all.
+
+    - The posting row is locked and `is_open()` checked again at commit time: a form opened before the
+      deadline and sent after it is refused (`PostingClosed`).
+    - The same submission token sent twice (double click, back and resend) returns the application the
+      first request created, without writing anything.
+    - One application per email and posting (`DuplicateApplication`), enforced by a unique constraint too.
+    - Files are written with random names when the row is saved; if anything fails afterwards the
+      transaction rolls back and the written files are deleted: no row without files, no file without a row.
+    - The receipt and the recruiters' notification go to the outbox in the same transaction, and are
+      queued for sending after commit.
+    """
+    cv = check_document(files["cv"])
+    letter_upload = files.get("letter_file")
+    letter = check_document(letter_upload) if letter_upload else None
+    # The stored name takes the extension of what the file really is (a DOCX named .pdf is stored .docx).
+    files["cv"].name = cv.display_name
+    if letter_upload:
+        letter_upload.name = letter.display_name
+    now = timezone.now()
+    application = Application(
+        posting=posting,
+        submission_token=token,
+        reference=f"tmp-{uuid.uuid4().hex[:16]}",
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        email=data["email"].strip(),
+        email_normalised=normalise_email(data["email"]),
+        phone=data.get("phone", ""),
+        phone_normalised=normalise_phone(data.get("phone", "")),
+        city=data["city"],
+        country=data["country"],
+        cv=files["cv"],
+        cv_name=cv.display_name,
+        letter_file=letter_upload or "",
+        letter_name=letter.display_name if letter else "",
+        letter_text=data.get("letter_text", ""),
+        languages=dict(data.get("languages", {})),
+        eligibility_confirmed=bool(data.get("eligibility_confirmed")),
+        heard_from=data.get("heard_from", ""),
+        keep_for_future=bool(data.get("keep_for_future")),
+        consented_at=now,
+        language=language,
+        submitted_at=now,
+        status_changed_at=now,
+        last_candidate_action_at=now,
+    )
+    try:
+        with transaction.atomic():
+            locked = Posting.objects.select_for_update().filter(pk=posting.pk).first()
+            if locked is None or not locked.is_open():
+                raise PostingClosed(locked or posting)
+            replayed = Application.objects.filter(submission_token=token).first()
+            if replayed is not None and replayed.posting_id == posting.pk:
+                return replayed
+            if replayed is not None:
+                # A token already spent on another posting (a restored form): not a replay of this one.
+                application.submission_token = uuid.uuid4()
+            existing = _existing_application(posting, application.email_normalised)
+            if existing is not None:
+                raise DuplicateApplication(existing)
+            application.save()
+            application.reference = reference_for(application)
+            application.save(update_fields=["reference"])
+            StatusChange.objects.create(
+                application=application,
+                changed_at=now,
+                from_status="",
+                to_status=Application.Status.RECEIVED,
+            )
+            _queue_emails(application)
+    except IntegrityError:
+        _delete_written_files(application)
+        # A concurrent request won the race on one of the unique constraints.
+        replayed = Application.objects.filter(submission_token=token, posting_id=posting.pk).first()
+        if replayed is not None:
+            return replayed
+        existing = Application.objects.filter(
+            posting_id=posting.pk, email_normalised=application.email_normalised
+        ).first()
+        if existing is not None:
+            raise DuplicateApplication(existing) from None
+        raise
+    except BaseException:
+        _delete_written_files(application)
+        raise
+    return application
+
+
+def _existing_application(posting: Posting, email_normalised: str) -> Application | None:
+    return Application.objects.filter(posting_id=posting.pk, email_normalised=email_normalised).first()
+
+
+def _queue_emails(application: Application) -> None:
+    outgoing = [emails.candidate_receipt(application), emails.recruiter_notification(application)]
+    for email in outgoing:
+        if email is None:
+            continue
+        email.save()
+        transaction.on_commit(lambda email=email: _enqueue(email))
+
+
+def _enqueue(email: OutgoingEmail) -> None:
+    from .tasks import enqueue_email
+
+    enqueue_email(email)
+
+
+def _delete_written_files(application: Application) -> None:
+    """Remove the files this attempt wrote to storage (saving the row writes them; a rollback does not)."""
+    for field_file in (application.cv, application.letter_file):
+        if field_file and getattr(field_file, "_committed", False) and field_file.name:
+            try:
+                field_file.storage.delete(field_file.name)
+            except OSError:
+                logger.exception("Could not delete %s after a failed application", field_file.name)
+
+
+def withdraw_application(application: Application) -> None:
+    """The candidate withdraws from their private link."""
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        if locked.can_be_withdrawn():  # A second click, or a decision taken meanwhile: nothing to do.
+            locked.withdraw()
+    application.refresh_from_db()
+
+
+def delete_application(application: Application) -> None:
+    """The candidate erases their application: the row, its history and its files.
+
+    Files are removed after the row is gone for good, so that a failed delete never leaves a row without
+    its files.
+    """
+    names = application.stored_files()
+    with transaction.atomic():
+        Application.objects.filter(pk=application.pk).delete()
+        transaction.on_commit(lambda: _delete_files(names))
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.exception("Could not delete %s of an erased application", name)

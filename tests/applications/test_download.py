@@ -1,0 +1,96 @@
+import pytest
+from django.urls import reverse
+
+from applications.models import Application, DownloadLog
+from tests.applications.conftest import MINIMAL_PDF, form_data
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def application(client, cast):
+    posting = cast.posting_a
+    response = client.post(reverse("applications:apply", kwargs={"slug": posting.slug}), form_data(posting))
+    assert response.status_code == 302
+    return Application.objects.get()
+
+
+def download_url(application, document="cv") -> str:
+    return reverse("applications:download", kwargs={"uuid": application.uuid, "document": document})
+
+
+def test_an_anonymous_visitor_is_sent_to_the_login_page(client, application):
+    response = client.get(download_url(application))
+
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]
+    assert DownloadLog.objects.count() == 0
+
+
+def test_the_candidate_link_alone_does_not_open_the_documents(client, application):
+    client.get(application.get_private_url())
+
+    assert client.get(download_url(application)).status_code == 302
+
+
+def test_a_recruiter_of_another_organisation_gets_a_404(client, cast, application):
+    client.force_login(cast.recruiter_b)
+
+    assert client.get(download_url(application)).status_code == 404
+    assert client.get(download_url(application, "letter")).status_code == 404
+    assert DownloadLog.objects.count() == 0
+
+
+def test_the_recruiter_of_the_posting_downloads_the_cv_with_safe_headers(client, cast, application):
+    client.force_login(cast.recruiter_a)
+
+    response = client.get(download_url(application))
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == MINIMAL_PDF
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="cv.pdf"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_each_download_is_logged(client, cast, application):
+    client.force_login(cast.recruiter_a)
+
+    client.get(download_url(application))
+    client.get(download_url(application, "letter"))
+
+    logs = list(DownloadLog.objects.order_by("pk").values_list("user__username", "application", "document"))
+    assert logs == [("recruteur-a", application.pk, "cv"), ("recruteur-a", application.pk, "letter")]
+
+
+@pytest.mark.parametrize("persona", ["coordinator", "superuser"])
+def test_the_coordinator_and_superuser_reach_the_documents(client, cast, application, persona):
+    client.force_login(getattr(cast, persona))
+
+    response = client.get(download_url(application, "letter"))
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="lettre.docx"'
+
+
+def test_a_typed_letter_has_no_file_to_download(client, cast):
+    posting = cast.posting_a
+    client.post(
+        reverse("applications:apply", kwargs={"slug": posting.slug}),
+        form_data(posting, letter_file=None, letter_text="Ma lettre"),
+    )
+    client.force_login(cast.recruiter_a)
+
+    assert client.get(download_url(Application.objects.get(), "letter")).status_code == 404
+
+
+def test_an_unknown_document_kind_is_a_404(client, cast, application):
+    client.force_login(cast.recruiter_a)
+
+    assert client.get(download_url(application, "photo")).status_code == 404
+
+
+def test_the_candidates_files_are_not_served_at_any_public_url(client, application):
+    assert client.get(f"/media/{application.cv.name}").status_code == 404
+    assert client.get(f"/{application.cv.name}").status_code == 404
