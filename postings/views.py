@@ -11,6 +11,8 @@ from postings.filters import PostingFilter
 from postings.models import Posting, PostingOrganisation, Session
 
 PER_PAGE_CHOICES = (12, 25, 50)
+# Pages past this are "past the end" without asking the database (keeps the OFFSET within integer range).
+MAX_PAGE_NUMBER = 100_000
 
 
 def with_card_relations(queryset: QuerySet) -> QuerySet:
@@ -44,7 +46,7 @@ def paginate_with_total(queryset: QuerySet, per_page: int, page_param: str | Non
         offset = (page_number - 1) * per_page
         return list(queryset.annotate(total_results=Window(Count("pk")))[offset : offset + per_page])
 
-    rows = fetch(number)
+    rows = fetch(number) if number <= MAX_PAGE_NUMBER else []
     if rows:
         total = rows[0].total_results
     elif number == 1:

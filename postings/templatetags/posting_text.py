@@ -63,6 +63,9 @@ def _render_list(items: list[tuple[int, bool, str]]) -> str:
         tag = "ol" if ordered else "ul"
         while stack and indent < stack[-1][0]:
             html.append(f"</li></{stack.pop()[1]}>")
+        if stack and indent == stack[-1][0] and tag != stack[-1][1]:
+            # "1." right after "-" items (or the reverse) at the same depth starts a new list.
+            html.append(f"</li></{stack.pop()[1]}>")
         if stack and indent == stack[-1][0]:
             html.append("</li>")
         else:
