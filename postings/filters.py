@@ -151,6 +151,15 @@ class PostingFilter(FilterSet):
             data = data.copy()
             data["q"] = data["q"][: search.MAX_QUERY_LENGTH]
             self.query_truncated = True
+        # The visitor's parameters (query cut to length): what links to other pages of the listing carry.
+        self.query_params = data
+        if data is not None:
+            # Make the sort the form shows the one applied: relevance when there is a search, else deadline.
+            has_query = bool(search.clean_query(data.get("q")))
+            sort = data.get("sort")
+            if not sort or (sort == SORT_RELEVANCE and not has_query):
+                data = data.copy()
+                data["sort"] = SORT_RELEVANCE if has_query else SORT_DEADLINE
         super().__init__(data, *args, **kwargs)
         facets = facet_choices() if facets is None else facets
         for name in FACETS:
@@ -170,22 +179,13 @@ class PostingFilter(FilterSet):
 
     @staticmethod
     def order(queryset: QuerySet, sort: str | None, query: str | None) -> QuerySet:
-        has_query = bool(search.clean_query(query))
         if sort == SORT_NEWEST:
             return queryset.order_by(F("published_at").desc(nulls_last=True), "-pk")
-        if sort == SORT_RELEVANCE or (not sort and has_query):
+        if sort == SORT_RELEVANCE:
             return search.rank(queryset, query)
         return queryset.order_by(
             F("deadline").asc(nulls_last=True), F("published_at").desc(nulls_last=True), "pk"
         )
-
-    @property
-    def sort_value(self) -> str:
-        """The order actually applied (relevance by default when there is a search)."""
-        sort = self.form.cleaned_data.get("sort")
-        if sort:
-            return sort
-        return SORT_RELEVANCE if search.clean_query(self.form.cleaned_data.get("q")) else SORT_DEADLINE
 
     def invalid_values(self) -> list[tuple[str, str]]:
         """(filter label, value sent) for every filter value the form did not understand."""

@@ -104,18 +104,20 @@ class PostingListView(ListView):
                 _(
                     "Votre recherche était trop longue : seuls ses %(max)s premiers caractères ont été utilisés."
                 )
-                % {"max": len(filterset.data["q"])}
+                % {"max": len(filterset.query_params["q"])}
             )
         context.update(
             filter=filterset,
             invalid_filters=filterset.invalid_values(),
             notices=self.notices,
-            query_params=filterset.data,
+            query_params=filterset.query_params,
             per_page=context["paginator"].per_page,
             per_page_choices=PER_PAGE_CHOICES,
             include_closed=bool(filterset.form.cleaned_data.get("closed")),
             is_filtered=any(
-                value for key, value in filterset.data.items() if key not in ("page", "per_page", "sort")
+                value
+                for key, value in filterset.query_params.items()
+                if key not in ("page", "per_page", "sort")
             ),
         )
         return context

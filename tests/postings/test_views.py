@@ -187,6 +187,7 @@ def test_the_filters_collapse_behind_a_button_on_small_screens(client):
 
     assert 'data-bs-target="#filters"' in html
     assert 'id="filters" class="collapse d-lg-block' in html
+    assert 'id="filters" class="collapse show' in main_html(listing(client, kind="zzz"))
 
 
 # Detail ----------------------------------------------------------------------------------------------
@@ -364,3 +365,13 @@ def test_400_and_403_pages_use_the_site_layout(rf, template, text):
 
     assert text in html
     assert "css/passerelle.css" in html
+
+
+def test_a_search_is_sorted_by_relevance_and_the_form_says_so(client):
+    f.published_posting(title="Accueil")
+
+    response = listing(client, q="accueil")
+
+    assert response.context["filter"].form["sort"].value() == "relevance"
+    assert '<option value="relevance" selected>' in main_html(response)
+    assert listing(client).context["filter"].form["sort"].value() == "deadline"
