@@ -1,6 +1,6 @@
 """A posting with every fact filled in, built on tests/factories.py, for the detail and query-count tests."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -49,7 +49,10 @@ def full_posting(*, extra_rows: int = 0, **overrides) -> Posting:
         "duration_text": "dont 5 mois sur le terrain",
         "starts_asap": True,
         "start_text": "après la formation",
-        "deadline": timezone.now() + timedelta(days=10),
+        # Noon, Paris time, in ten days: "encore 10 jours" whatever the hour the test runs.
+        "deadline": timezone.make_aware(
+            datetime.combine(timezone.localdate() + timedelta(days=10), time(12))
+        ),
         "how_to_apply": "Envoyez un CV et une lettre de motivation.",
         "contact_phone": "+32 2 250 12 30",
         "session": session,

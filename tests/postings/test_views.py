@@ -1,7 +1,7 @@
 """Public pages through the test client: listing (cards, sorting, paging, bad input), posting, session, errors."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.template.loader import render_to_string
@@ -14,6 +14,11 @@ from tests import factories as f
 from tests.postings.full_posting import full_posting
 
 pytestmark = pytest.mark.django_db
+
+
+def local_noon_in(*, days: int) -> datetime:
+    """Noon, Paris time, `days` days from today: a deadline whose "days left" does not depend on the hour."""
+    return timezone.make_aware(datetime.combine(timezone.localdate() + timedelta(days=days), time(12)))
 
 
 def listing(client, **params):
@@ -44,7 +49,7 @@ def test_a_card_shows_kind_scheme_places_organisations_deadline_and_pay(client):
         city="Calais",
         monthly_pay="575",
         pay_is_net=True,
-        deadline=timezone.now() + timedelta(days=3, hours=1),
+        deadline=local_noon_in(days=3),
     )
     posting.locations.create(country="FR", city="Grande-Synthe", order=1)
 
