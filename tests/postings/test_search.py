@@ -112,3 +112,11 @@ def test_postgresql_search_uses_the_gin_expression_index(db):
 
     assert "posting_search_text_fts_idx" in plan, plan
     assert [p.title for p in queryset] == ["Droits des étrangers"]
+
+
+def test_a_query_with_a_null_character_is_refused_with_a_message(client, postings):
+    response = client.get(reverse("postings:list"), {"q": "droits\x00", "page": "\x00", "per_page": "\x00"})
+
+    assert response.status_code == 200
+    assert "Mots-clés" in response.content.decode().split("<main", 1)[1]
+    assert len(response.context["postings"]) == 3
