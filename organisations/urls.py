@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from organisations import views
 
 app_name = "organisations"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("organisations/<slug:slug>/", views.OrganisationDetailView.as_view(), name="detail"),
+]

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from postings import views
 
 app_name = "postings"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.PostingListView.as_view(), name="list"),
+    path("offres/<slug:slug>/", views.PostingDetailView.as_view(), name="detail"),
+    path("sessions/<slug:slug>/", views.SessionDetailView.as_view(), name="session"),
+]

@@ -1,0 +1,229 @@
+"""The public listing's filters: one FilterSet over the published postings, sorting included.
+
+Options of the data-driven filters (themes, organisations, sessions, countries, cities, languages) come from
+one UNION query over the public postings (`facet_choices`), so the filter panel costs a single query.
+"""
+
+from django import forms
+from django.db.models import CharField, Exists, F, OuterRef, QuerySet, Value
+from django.db.models.functions import Concat
+from django.utils.translation import get_language_info
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from django_filters import BooleanFilter, CharFilter, ChoiceFilter, FilterSet
+
+from organisations.models import Organisation
+from postings import search
+from postings.models import (
+    Posting,
+    PostingLanguage,
+    PostingLocation,
+    PostingOrganisation,
+    PostingRequirement,
+    Session,
+    Theme,
+)
+from postings.text import fold
+
+PUBLIC_STATUSES = [Posting.Status.PUBLISHED, Posting.Status.CLOSED]
+CLOSING_WITHIN_CHOICES = [
+    ("7", _("Dans les 7 jours")),
+    ("14", _("Dans les 14 jours")),
+    ("30", _("Dans les 30 jours")),
+]
+SORT_DEADLINE, SORT_NEWEST, SORT_RELEVANCE = "deadline", "newest", "relevance"
+SORT_CHOICES = [
+    (SORT_DEADLINE, _("Date limite la plus proche")),
+    (SORT_NEWEST, _("Plus récentes")),
+    (SORT_RELEVANCE, _("Pertinence (avec une recherche)")),
+]
+FACETS = ("theme", "organisation", "session", "country", "city", "language")
+
+
+def _facet(queryset: QuerySet, name: str, value, label) -> QuerySet:
+    return (
+        queryset.order_by()
+        .annotate(facet_name=Value(name, output_field=CharField()), facet_value=value, facet_label=label)
+        .values_list("facet_name", "facet_value", "facet_label")
+    )
+
+
+def _language_name(code: str) -> str:
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
+
+
+def facet_choices() -> dict[str, list[tuple[str, str]]]:
+    """Choices of the data-driven filters, from the public postings only, in one query."""
+    public = {"status__in": PUBLIC_STATUSES}
+    branches = [
+        _facet(Theme.objects.filter(postings__status__in=PUBLIC_STATUSES), "theme", F("slug"), F("name")),
+        _facet(
+            Organisation.objects.filter(posting_roles__posting__status__in=PUBLIC_STATUSES),
+            "organisation",
+            F("slug"),
+            F("name"),
+        ),
+        _facet(
+            Session.objects.filter(postings__status__in=PUBLIC_STATUSES),
+            "session",
+            F("slug"),
+            Concat(F("programme__name"), Value(" – "), F("name"), output_field=CharField()),
+        ),
+        _facet(
+            PostingLocation.objects.filter(posting__in=Posting.objects.filter(**public)),
+            "country",
+            F("country"),
+            F("country"),
+        ),
+        _facet(
+            PostingLocation.objects.filter(posting__in=Posting.objects.filter(**public)).exclude(city=""),
+            "city",
+            F("city"),
+            F("city"),
+        ),
+        _facet(
+            PostingLanguage.objects.filter(is_required=True, posting__in=Posting.objects.filter(**public)),
+            "language",
+            F("language"),
+            F("language"),
+        ),
+    ]
+    rows = branches[0].union(*branches[1:]).order_by()
+    choices: dict[str, list[tuple[str, str]]] = {name: [] for name in FACETS}
+    for name, value, label in rows:
+        if name == "country":
+            label = countries.name(value) or value
+        elif name == "language":
+            label = _language_name(value)
+        choices[name].append((value, label))
+    for options in choices.values():
+        options.sort(key=lambda option: fold(option[1]))
+    return choices
+
+
+class PostingFilter(FilterSet):
+    q = CharFilter(label=_("Mots-clés"), method="filter_search")
+    kind = ChoiceFilter(
+        label=_("Type d'offre"), choices=Posting.Kind.choices, empty_label=_("Tous les types")
+    )
+    scheme = ChoiceFilter(
+        label=_("Statut"), choices=Posting.Scheme.choices, empty_label=_("Tous les statuts")
+    )
+    theme = ChoiceFilter(
+        label=_("Thématique"), method="filter_theme", empty_label=_("Toutes les thématiques")
+    )
+    country = ChoiceFilter(label=_("Pays"), method="filter_country", empty_label=_("Tous les pays"))
+    city = ChoiceFilter(label=_("Ville"), method="filter_city", empty_label=_("Toutes les villes"))
+    organisation = ChoiceFilter(
+        label=_("Organisation"), method="filter_organisation", empty_label=_("Toutes les organisations")
+    )
+    session = ChoiceFilter(label=_("Session"), method="filter_session", empty_label=_("Toutes les sessions"))
+    language = ChoiceFilter(
+        label=_("Langue exigée"), method="filter_language", empty_label=_("Toutes les langues")
+    )
+    requirement = ChoiceFilter(
+        label=_("Exigence pratique"),
+        choices=PostingRequirement.Kind.choices,
+        method="filter_requirement",
+        empty_label=_("Toutes"),
+    )
+    closing_within = ChoiceFilter(
+        label=_("Clôture"),
+        choices=CLOSING_WITHIN_CHOICES,
+        method="filter_closing_within",
+        empty_label=_("Peu importe"),
+    )
+    closed = BooleanFilter(
+        label=_("Inclure les offres clôturées"), widget=forms.CheckboxInput, method="keep_queryset"
+    )
+    sort = ChoiceFilter(label=_("Trier par"), choices=SORT_CHOICES, method="keep_queryset", empty_label=None)
+
+    class Meta:
+        model = Posting
+        fields: list[str] = []
+
+    def __init__(self, data=None, *args, facets: dict[str, list[tuple[str, str]]] | None = None, **kwargs):
+        self.query_truncated = False
+        if data is not None and len(data.get("q", "")) > search.MAX_QUERY_LENGTH:
+            data = data.copy()
+            data["q"] = data["q"][: search.MAX_QUERY_LENGTH]
+            self.query_truncated = True
+        # The visitor's parameters (query cut to length): what links to other pages of the listing carry.
+        self.query_params = data
+        if data is not None:
+            # Make the sort the form shows the one applied: relevance when there is a search, else deadline.
+            has_query = bool(search.clean_query(data.get("q")))
+            sort = data.get("sort")
+            if not sort or (sort == SORT_RELEVANCE and not has_query):
+                data = data.copy()
+                data["sort"] = SORT_RELEVANCE if has_query else SORT_DEADLINE
+        super().__init__(data, *args, **kwargs)
+        facets = facet_choices() if facets is None else facets
+        for name in FACETS:
+            self.filters[name].extra["choices"] = facets[name]
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        """Open postings unless `closed` is ticked; then each valid filter; then the chosen order.
+
+        A filter whose value is not understood is left out of `cleaned_data` by the form, so it is ignored
+        while the others apply; the view tells the visitor which value was ignored.
+        """
+        data = self.form.cleaned_data
+        if not data.get("closed"):
+            queryset = queryset.open_for_applications()
+        queryset = super().filter_queryset(queryset)
+        return self.order(queryset, data.get("sort"), data.get("q"))
+
+    @staticmethod
+    def order(queryset: QuerySet, sort: str | None, query: str | None) -> QuerySet:
+        if sort == SORT_NEWEST:
+            return queryset.order_by(F("published_at").desc(nulls_last=True), "-pk")
+        if sort == SORT_RELEVANCE:
+            return search.rank(queryset, query)
+        return queryset.order_by(
+            F("deadline").asc(nulls_last=True), F("published_at").desc(nulls_last=True), "pk"
+        )
+
+    def invalid_values(self) -> list[tuple[str, str]]:
+        """(filter label, value sent) for every filter value the form did not understand."""
+        return [(str(self.form.fields[name].label), self.data.get(name, "")) for name in self.form.errors]
+
+    # Filter methods ---------------------------------------------------------------------------------
+
+    def keep_queryset(self, queryset, name, value):
+        """`closed` and `sort` act in filter_queryset(); their form fields only validate the values."""
+        return queryset
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_theme(self, queryset, name, value):
+        return queryset.filter(themes__slug=value)
+
+    def filter_session(self, queryset, name, value):
+        return queryset.filter(session__slug=value)
+
+    def filter_organisation(self, queryset, name, value):
+        return queryset.filter(
+            Exists(PostingOrganisation.objects.filter(posting=OuterRef("pk"), organisation__slug=value))
+        )
+
+    def filter_country(self, queryset, name, value):
+        return queryset.filter(Exists(PostingLocation.objects.filter(posting=OuterRef("pk"), country=value)))
+
+    def filter_city(self, queryset, name, value):
+        return queryset.filter(Exists(PostingLocation.objects.filter(posting=OuterRef("pk"), city=value)))
+
+    def filter_language(self, queryset, name, value):
+        return queryset.filter(
+            Exists(PostingLanguage.objects.filter(posting=OuterRef("pk"), language=value, is_required=True))
+        )
+
+    def filter_requirement(self, queryset, name, value):
+        return queryset.filter(Exists(PostingRequirement.objects.filter(posting=OuterRef("pk"), kind=value)))
+
+    def filter_closing_within(self, queryset, name, value):
+        return queryset.closing_within(int(value))

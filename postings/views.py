@@ -1,0 +1,175 @@
+"""Public pages: the listing (home page), a posting, a session. Read-only; nothing changes on GET."""
+
+import math
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Prefetch, QuerySet, Window
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, ListView
+
+from postings.filters import PostingFilter
+from postings.models import Posting, PostingOrganisation, Session
+
+PER_PAGE_CHOICES = (12, 25, 50)
+# Pages past this are "past the end" without asking the database (keeps the OFFSET within integer range).
+MAX_PAGE_NUMBER = 100_000
+
+
+def with_card_relations(queryset: QuerySet) -> QuerySet:
+    """What a posting card shows: session, organisations in their roles, places. Two prefetch queries."""
+    return queryset.select_related("session__programme").prefetch_related(
+        Prefetch("organisation_roles", queryset=PostingOrganisation.objects.select_related("organisation")),
+        "locations",
+    )
+
+
+def paginate_with_total(queryset: QuerySet, per_page: int, page_param: str | None) -> tuple[Page, list[str]]:
+    """One page of `queryset` and the total number of results, in one query, plus notices for bad input.
+
+    The total comes from a window COUNT over the same query, so the listing needs no separate COUNT. A
+    non-numeric page shows page 1 and a page past the end shows the last page, each with a notice; only that
+    second case costs a COUNT query.
+    """
+    notices: list[str] = []
+    try:
+        number = int(page_param) if page_param not in (None, "") else 1
+    except ValueError:
+        number = 0
+    if number < 1:
+        notices.append(
+            _("Le numéro de page « %(page)s » n'est pas valide : voici la première page.")
+            % {"page": page_param}
+        )
+        number = 1
+
+    def fetch(page_number: int) -> list:
+        offset = (page_number - 1) * per_page
+        return list(queryset.annotate(total_results=Window(Count("pk")))[offset : offset + per_page])
+
+    rows = fetch(number) if number <= MAX_PAGE_NUMBER else []
+    if rows:
+        total = rows[0].total_results
+    elif number == 1:
+        total = 0
+    else:
+        total = queryset.count()
+        last = max(1, math.ceil(total / per_page))
+        notices.append(
+            _("La page %(page)s n'existe pas : voici la dernière page (%(last)s).")
+            % {"page": number, "last": last}
+        )
+        number = last
+        rows = fetch(number) if total else []
+    paginator = Paginator(queryset, per_page)
+    paginator.count = total  # a cached_property: set from the window count instead of querying again
+    return Page(rows, number, paginator), notices
+
+
+class PostingListView(ListView):
+    template_name = "postings/posting_list.html"
+    context_object_name = "postings"
+    paginate_by = PER_PAGE_CHOICES[0]
+
+    def get(self, request, *args, **kwargs):
+        self.notices: list[str] = []
+        # Always bound (even to an empty query string) so that the default "open only" rule and order apply.
+        self.filterset = PostingFilter(request.GET, queryset=Posting.objects.published(), request=request)
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return with_card_relations(self.filterset.qs)
+
+    def get_paginate_by(self, queryset) -> int:
+        value = self.request.GET.get("per_page")
+        if value in (None, ""):
+            return self.paginate_by
+        if value.isdigit() and int(value) in PER_PAGE_CHOICES:
+            return int(value)
+        self.notices.append(
+            _("« %(value)s » offres par page n'est pas proposé : %(default)s par page.")
+            % {"value": value[:20], "default": self.paginate_by}
+        )
+        return self.paginate_by
+
+    def paginate_queryset(self, queryset, page_size):
+        page, notices = paginate_with_total(queryset, page_size, self.request.GET.get(self.page_kwarg))
+        self.notices.extend(notices)
+        return page.paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filterset = self.filterset
+        if filterset.query_truncated:
+            self.notices.append(
+                _(
+                    "Votre recherche était trop longue : seuls ses %(max)s premiers caractères ont été utilisés."
+                )
+                % {"max": len(filterset.query_params["q"])}
+            )
+        context.update(
+            filter=filterset,
+            invalid_filters=filterset.invalid_values(),
+            notices=self.notices,
+            query_params=filterset.query_params,
+            per_page=context["paginator"].per_page,
+            per_page_choices=PER_PAGE_CHOICES,
+            include_closed=bool(filterset.form.cleaned_data.get("closed")),
+            is_filtered=any(
+                value
+                for key, value in filterset.query_params.items()
+                if key not in ("page", "per_page", "sort")
+            ),
+        )
+        return context
+
+
+class PostingDetailView(DetailView):
+    template_name = "postings/posting_detail.html"
+    context_object_name = "posting"
+
+    def get_queryset(self):
+        return (
+            Posting.objects.published()
+            .select_related("session__programme")
+            .prefetch_related(
+                Prefetch(
+                    "organisation_roles", queryset=PostingOrganisation.objects.select_related("organisation")
+                ),
+                "locations",
+                "languages",
+                "requirements",
+                "pay_components",
+                "own_phases",
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        posting = self.object
+        roles = list(posting.organisation_roles.all())
+        context.update(
+            organisation_groups=[
+                (label, [link for link in roles if link.role == role])
+                for role, label in PostingOrganisation.Role.choices
+                if any(link.role == role for link in roles)
+            ],
+            phases=posting.phases_for_display(),
+            is_open=posting.is_open(),
+            days_left=posting.days_left(),
+        )
+        return context
+
+
+class SessionDetailView(DetailView):
+    template_name = "postings/session_detail.html"
+    context_object_name = "session"
+    queryset = Session.objects.select_related("programme__operator").prefetch_related("phases")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        postings = list(with_card_relations(self.object.postings.published()).order_by("deadline", "pk"))
+        context.update(
+            open_postings=[p for p in postings if p.is_open()],
+            closed_postings=[p for p in postings if not p.is_open()],
+        )
+        return context

@@ -1,0 +1,192 @@
+"""The listing's filters, each alone and combined, through the home page as a visitor uses it."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+
+from postings.models import Posting, PostingRequirement
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(client, **params) -> list[str]:
+    response = client.get(reverse("postings:list"), params)
+    assert response.status_code == 200
+    return sorted(p.title for p in response.context["postings"])
+
+
+@pytest.fixture
+def board(db):
+    """Four open postings that differ on every filtered fact, one closed one and one draft."""
+    gisti = f.make_organisation(name="Gisti", slug="gisti")
+    psm = f.make_organisation(name="PSM", slug="psm")
+    cncd = f.make_organisation(name="CNCD", slug="cncd")
+    borders = f.make_theme("Frontières", slug="frontieres")
+    cities = f.make_theme("Villes accueillantes", slug="villes")
+    session = f.make_session(slug="session-24")
+    now = timezone.now()
+    littoral = f.published_posting(
+        title="Observatoire Littoral",
+        organisations={"sending": gisti, "host": psm},
+        country="FR",
+        city="Calais",
+        themes=[borders],
+        languages={"fr": "B2", "ar": "A2"},
+        deadline=now + timedelta(days=5),
+    )
+    PostingRequirement.objects.create(posting=littoral, kind=PostingRequirement.Kind.DRIVING_LICENCE)
+    liege = f.published_posting(
+        title="Villes accueillantes Liège",
+        organisations={"host": cncd},
+        country="BE",
+        city="Liège",
+        themes=[cities],
+        session=session,
+        deadline=now + timedelta(days=12),
+    )
+    stage = f.published_posting(
+        title="Stage observation",
+        kind=Posting.Kind.INTERNSHIP,
+        scheme=Posting.Scheme.INTERNSHIP_AGREEMENT,
+        organisations={"employer": psm},
+        country="FR",
+        city="Grande-Synthe",
+        languages={"en": "B2"},
+        deadline=now + timedelta(days=25),
+    )
+    emploi = f.published_posting(
+        title="Chargé de projet",
+        kind=Posting.Kind.JOB,
+        scheme=Posting.Scheme.FIXED_TERM,
+        organisations={"employer": cncd},
+        country="BE",
+        city="Bruxelles",
+        languages={"nl": "C2"},
+        deadline=None,
+    )
+    f.closed_posting(
+        title="Ancienne mission Calais", country="FR", city="Calais", organisations={"host": psm}
+    )
+    f.draft_posting(title="Brouillon Calais", country="FR", city="Calais", organisations={"host": psm})
+    return locals()
+
+
+def test_without_filters_the_home_page_lists_only_open_postings(client, board):
+    assert titles(client) == [
+        "Chargé de projet",
+        "Observatoire Littoral",
+        "Stage observation",
+        "Villes accueillantes Liège",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"kind": "internship"}, ["Stage observation"]),
+        ({"scheme": "fixed_term"}, ["Chargé de projet"]),
+        ({"theme": "frontieres"}, ["Observatoire Littoral"]),
+        ({"country": "BE"}, ["Chargé de projet", "Villes accueillantes Liège"]),
+        ({"city": "Calais"}, ["Observatoire Littoral"]),
+        ({"organisation": "psm"}, ["Observatoire Littoral", "Stage observation"]),
+        ({"organisation": "gisti"}, ["Observatoire Littoral"]),
+        ({"session": "session-24"}, ["Villes accueillantes Liège"]),
+        ({"language": "nl"}, ["Chargé de projet"]),
+        ({"requirement": "driving_licence"}, ["Observatoire Littoral"]),
+        ({"closing_within": "7"}, ["Observatoire Littoral"]),
+        ({"closing_within": "14"}, ["Observatoire Littoral", "Villes accueillantes Liège"]),
+        (
+            {"closing_within": "30"},
+            ["Observatoire Littoral", "Stage observation", "Villes accueillantes Liège"],
+        ),
+        ({"q": "liege"}, ["Villes accueillantes Liège"]),
+    ],
+)
+def test_each_filter_alone_narrows_the_open_postings(client, board, params, expected):
+    assert titles(client, **params) == expected
+
+
+def test_the_language_filter_only_counts_required_languages(client, board):
+    # Arabic is required for the job but only a plus for the Littoral posting.
+    board["littoral"].languages.filter(language="ar").update(is_required=False)
+    board["emploi"].languages.create(language="ar", level="B1", is_required=True)
+
+    assert titles(client, language="ar") == ["Chargé de projet"]
+
+
+def test_filters_combine(client, board):
+    assert titles(client, country="FR", organisation="psm") == ["Observatoire Littoral", "Stage observation"]
+    assert titles(client, country="FR", organisation="psm", kind="volunteer") == ["Observatoire Littoral"]
+    assert titles(client, country="BE", closing_within="14", q="accueillantes") == [
+        "Villes accueillantes Liège"
+    ]
+    assert titles(client, country="BE", kind="internship") == []
+
+
+def test_an_organisation_in_two_roles_shows_its_posting_once(client, board):
+    f.published_posting(
+        title="Double rôle", organisations={"sending": board["gisti"], "host": board["gisti"]}
+    )
+
+    assert titles(client, organisation="gisti") == ["Double rôle", "Observatoire Littoral"]
+
+
+def test_the_closed_switch_adds_closed_public_postings_but_never_drafts(client, board):
+    with_closed = titles(client, closed="1")
+
+    assert "Ancienne mission Calais" in with_closed
+    assert "Brouillon Calais" not in with_closed
+    assert titles(client, closed="1", city="Calais") == ["Ancienne mission Calais", "Observatoire Littoral"]
+
+
+def test_a_posting_past_its_deadline_is_shown_only_with_the_closed_switch(client, board):
+    f.expired_posting(title="Délai passé")
+
+    assert "Délai passé" not in titles(client)
+    assert "Délai passé" in titles(client, closed="1")
+
+
+def test_filter_options_come_from_public_postings_only(client, board):
+    f.draft_posting(
+        title="Brouillon", organisations={"host": f.make_organisation(name="Secrète", slug="secrete")}
+    )
+
+    form = client.get(reverse("postings:list")).context["filter"].form
+
+    organisations = dict(form.fields["organisation"].choices)
+    assert organisations["psm"] == "PSM"
+    assert "secrete" not in organisations
+    assert dict(form.fields["country"].choices)["BE"] == "Belgique"
+    assert dict(form.fields["language"].choices)["nl"] == "Néerlandais"
+    assert "Calais" in dict(form.fields["city"].choices)
+
+
+@pytest.mark.parametrize(
+    ("param", "value"),
+    [
+        ("kind", "spaceship"),
+        ("theme", "inconnue"),
+        ("organisation", "nobody"),
+        ("closing_within", "3"),
+        ("country", "ZZ"),
+        ("session", "<script>"),
+    ],
+)
+def test_an_unknown_filter_value_is_ignored_with_a_message_naming_it(client, board, param, value):
+    response = client.get(
+        reverse("postings:list"), {param: value, "country": "BE"} if param != "country" else {param: value}
+    )
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "n'a pas reconnu la valeur" in content
+    label = str(response.context["filter"].form.fields[param].label)
+    assert escape(label) in content
+    # The other filters still apply; the unknown one is ignored.
+    expected = ["Chargé de projet", "Villes accueillantes Liège"] if param != "country" else titles(client)
+    assert sorted(p.title for p in response.context["postings"]) == expected
+    assert "<script>" not in content.split("<main", 1)[1]

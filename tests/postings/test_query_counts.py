@@ -1,0 +1,117 @@
+"""The number of SQL queries of the public pages does not grow with what they show (anonymous visitor).
+
+Listing: 4 queries at any page size: the page with its total (window COUNT), organisations in their roles,
+places, and the options of the filters (one UNION). Detail: 7 queries (see test_detail_query_count).
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from postings.models import Phase
+from tests import factories as f
+from tests.postings.full_posting import full_posting
+
+pytestmark = pytest.mark.django_db
+
+LISTING_QUERIES = 4
+
+
+def count_queries(client, url, params=None) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+def make_board(size: int) -> None:
+    session = f.make_session()
+    themes = [f.make_theme(), f.make_theme()]
+    for n in range(size):
+        f.published_posting(
+            session=session,
+            themes=themes,
+            organisations={"sending": f.make_organisation(is_demo=n % 2 == 0), "host": f.make_organisation()},
+            country="FR" if n % 2 else "BE",
+            city=f"Ville {n}",
+            is_demo=n % 3 == 0,
+        )
+
+
+@pytest.mark.parametrize("size", [5, 25])
+def test_the_listing_needs_four_queries_whatever_the_page_size(client, django_assert_num_queries, size):
+    make_board(size)
+
+    with django_assert_num_queries(LISTING_QUERIES):
+        response = client.get(reverse("postings:list"), {"per_page": 25})
+
+    assert len(response.context["postings"]) == size
+    assert response.context["paginator"].count == size
+
+
+@pytest.mark.parametrize("size", [5, 25])
+def test_the_filtered_listing_needs_four_queries_too(client, django_assert_num_queries, size):
+    make_board(size)
+
+    with django_assert_num_queries(LISTING_QUERIES):
+        response = client.get(
+            reverse("postings:list"), {"per_page": 25, "country": "FR", "q": "mission", "closed": "1"}
+        )
+
+    assert len(response.context["postings"]) == size // 2
+
+
+def test_the_listing_count_is_the_same_at_5_and_25_postings(client):
+    make_board(5)
+    small = count_queries(client, reverse("postings:list"), {"per_page": 25})
+    make_board(20)
+    large = count_queries(client, reverse("postings:list"), {"per_page": 25})
+
+    assert small == large == LISTING_QUERIES
+
+
+# Detail: the posting with its session and programme (1), then one query per kind of related row:
+# organisations in roles, places, languages, requirements, pay lines, own phases (6). A posting that
+# follows its session's calendar reads the session's phases instead of nothing: one more query.
+DETAIL_QUERIES_OWN_CALENDAR = 7
+DETAIL_QUERIES_SESSION_CALENDAR = 8
+
+
+@pytest.mark.parametrize("extra_rows", [5, 25])
+def test_detail_query_count_does_not_grow_with_related_rows(client, django_assert_num_queries, extra_rows):
+    posting = full_posting(extra_rows=extra_rows)
+
+    with django_assert_num_queries(DETAIL_QUERIES_OWN_CALENDAR):
+        response = client.get(posting.get_absolute_url())
+
+    assert len(response.context["posting"].locations.all()) == 2 + extra_rows
+
+
+@pytest.mark.parametrize("extra_rows", [5, 25])
+def test_detail_with_the_session_calendar_adds_one_query(client, django_assert_num_queries, extra_rows):
+    posting = full_posting(extra_rows=extra_rows)
+    Phase.objects.filter(posting=posting).delete()
+
+    with django_assert_num_queries(DETAIL_QUERIES_SESSION_CALENDAR):
+        response = client.get(posting.get_absolute_url())
+
+    assert len(response.context["phases"]) == 3
+
+
+@pytest.mark.parametrize("size", [5, 25])
+def test_session_and_organisation_pages_do_not_grow_with_their_postings(client, size):
+    counts = []
+    for n in (size, size * 2):
+        session = f.make_session()
+        organisation = f.make_organisation()
+        for _ in range(n):
+            f.published_posting(session=session, organisations={"host": organisation})
+        counts.append(
+            (
+                count_queries(client, session.get_absolute_url()),
+                count_queries(client, organisation.get_absolute_url()),
+            )
+        )
+
+    assert counts[0] == counts[1]
