@@ -248,7 +248,7 @@ def test_the_detail_page_shows_every_fact_of_a_full_posting(client):
         'id="candidater"',
         "Envoyez un CV et une lettre de motivation.",
         "+32 2 250 12 30",
-        'href="#candidater">Postuler</a>',
+        f'href="/offres/{posting.slug}/candidater/">Postuler en ligne</a>',
     ]
     missing = [fact for fact in expected if fact not in html]
     assert not missing
