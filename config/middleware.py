@@ -29,7 +29,9 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request, exception):
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
-        logger.error("Database unavailable while handling %s %s", request.method, request.path, exc_info=exception)
+        logger.error(
+            "Database unavailable while handling %s %s", request.method, request.path, exc_info=exception
+        )
         response = HttpResponse(render_to_string("503.html"), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

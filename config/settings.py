@@ -194,6 +194,8 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 LOGIN_URL = "admin:login"
+# Where a login lands when its `next` is missing or refused (off-site): the back-office, never a 404.
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username from one IP address,
 # that pair is locked out for AXES_COOLOFF_MINUTES and gets the lockout page (HTTP 429).
