@@ -5,12 +5,17 @@ one with a confirmed device must also give the current code of their authenticat
 opened without that code (for example before the device was confirmed) no longer reaches the admin.
 """
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user, user_has_device
 from django_otp.forms import OTPAuthenticationFormMixin
+
+from config import two_factor
 
 
 class OptionalOTPAuthenticationForm(OTPAuthenticationFormMixin, AdminAuthenticationForm):
@@ -57,3 +62,18 @@ class PasserelleAdminSite(admin.AdminSite):
             return False
         user = request.user
         return user.is_verified() or not user_has_device(user, confirmed=True)
+
+    def get_urls(self):
+        return [
+            path(
+                "double-authentification/",
+                self.admin_view(partial(two_factor.two_factor, admin_site=self)),
+                name="two-factor",
+            ),
+            path(
+                "double-authentification/qrcode.svg",
+                self.admin_view(two_factor.two_factor_qrcode),
+                name="two-factor-qrcode",
+            ),
+            *super().get_urls(),
+        ]

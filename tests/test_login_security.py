@@ -1,5 +1,6 @@
 """The admin login: throttling per (username, IP), safe redirects, optional two-factor login, password policy."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -154,8 +155,11 @@ def test_the_login_form_does_not_carry_an_off_site_next(client, db):
 # Optional two-factor login (django-otp, TOTP)
 
 
-def current_code(device: TOTPDevice) -> str:
+def current_code(device: TOTPDevice, *, windows_ahead: int = 0) -> str:
+    """The code the app shows now, or `windows_ahead` 30-second windows later (a spent code never works twice;
+    the device accepts one window of clock skew, so the next window's code stands for "a little later")."""
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + windows_ahead * device.step
     return f"{totp.token():0{device.digits}d}"
 
 
@@ -176,6 +180,17 @@ def test_staff_with_a_device_must_give_a_code(client, cast, device):
 
     assert response.status_code == 200
     assert "Saisissez le code à usage unique" in response.content.decode()
+    assert not is_logged_in(client)
+
+
+def test_a_code_is_never_accepted_twice(client, cast, device):
+    code = current_code(device)
+    assert log_in(client, "admin", otp_token=code).status_code == 302
+    client.logout()
+
+    response = log_in(client, "admin", otp_token=code)
+
+    assert response.status_code == 200
     assert not is_logged_in(client)
 
 
@@ -284,3 +299,95 @@ def test_the_admin_accepts_a_long_password(client, cast):
     assert response.status_code == 302
     cast.superuser.refresh_from_db()
     assert cast.superuser.check_password("Tr0mbone!abcd")
+
+
+# Self-service enrolment: a staff member turns two-factor login on and off for their own account
+
+TWO_FACTOR_URL = "/admin/double-authentification/"
+
+
+def test_showing_the_two_factor_page_creates_nothing(client, cast):
+    client.force_login(cast.recruiter_a)
+
+    response = client.get(TWO_FACTOR_URL)
+
+    assert response.status_code == 200
+    assert "Activer la double authentification" in response.content.decode()
+    assert not TOTPDevice.objects.exists()
+
+
+def test_a_recruiter_enables_two_factor_login_then_needs_a_code(client, cast):
+    client.force_login(cast.recruiter_a)
+
+    client.post(TWO_FACTOR_URL, {"action": "start"})
+    device = TOTPDevice.objects.get(user=cast.recruiter_a)
+    assert not device.confirmed
+    page = client.get(TWO_FACTOR_URL)
+    assert_strict_csp(page)
+    assert page.context["secret"]
+    qr = client.get("/admin/double-authentification/qrcode.svg")
+    assert qr.headers["Content-Type"] == "image/svg+xml"
+    assert "no-store" in qr.headers["Cache-Control"]
+    # Until confirmed, the login does not change.
+    assert client.get("/admin/").status_code == 200
+
+    response = client.post(TWO_FACTOR_URL, {"action": "confirm", "code": current_code(device)})
+
+    assert response.status_code == 302
+    device.refresh_from_db()
+    assert device.confirmed
+    assert client.get("/admin/").status_code == 200  # this session proved the second factor
+    client.logout()
+    assert log_in(client, "recruteur-a").status_code == 200
+    assert not is_logged_in(client)
+    assert log_in(client, "recruteur-a", otp_token=current_code(device, windows_ahead=1)).status_code == 302
+
+
+def test_enabling_needs_a_valid_first_code(client, cast):
+    client.force_login(cast.recruiter_a)
+    client.post(TWO_FACTOR_URL, {"action": "start"})
+    device = TOTPDevice.objects.get(user=cast.recruiter_a)
+    wrong = f"{(int(current_code(device)) + 1) % 1_000_000:06d}"
+
+    response = client.post(TWO_FACTOR_URL, {"action": "confirm", "code": wrong})
+
+    assert response.status_code == 200
+    assert "Ce code n&#x27;est pas valable" in response.content.decode()
+    device.refresh_from_db()
+    assert not device.confirmed
+
+
+def test_turning_two_factor_off_needs_a_current_code(client, cast, device):
+    log_in(client, "admin", otp_token=current_code(device))
+
+    refused = client.post(TWO_FACTOR_URL, {"action": "disable", "code": "000000"})
+    assert refused.status_code == 200
+    assert TOTPDevice.objects.filter(user=cast.superuser).exists()
+
+    device.refresh_from_db()
+    device.throttle_reset()  # a refused code throttles the device a moment; a person simply retries later
+    accepted = client.post(
+        TWO_FACTOR_URL, {"action": "disable", "code": current_code(device, windows_ahead=1)}
+    )
+
+    assert accepted.status_code == 302
+    assert not TOTPDevice.objects.filter(user=cast.superuser).exists()
+
+
+def test_the_qr_code_is_only_ever_the_callers_own(client, cast):
+    TOTPDevice.objects.create(user=cast.recruiter_b, name="en cours", confirmed=False)
+    client.force_login(cast.recruiter_a)
+
+    assert client.get("/admin/double-authentification/qrcode.svg").status_code == 404
+
+
+def test_the_two_factor_page_is_for_staff_only(client, cast):
+    outsider = cast.recruiter_a
+    outsider.is_staff = False
+    outsider.save(update_fields=["is_staff"])
+    client.force_login(outsider)
+
+    response = client.get(TWO_FACTOR_URL)
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/admin/login/")
