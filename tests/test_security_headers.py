@@ -52,6 +52,8 @@ HTML_PAGES = [
     ("admin-user-add", "superuser", "get", "/admin/auth/user/add/", 200),
     ("admin-password-change", "superuser", "get", "/admin/password_change/", 200),
     ("admin-totp-devices", "superuser", "get", "/admin/otp_totp/totpdevice/add/", 200),
+    ("admin-login-attempts", "superuser", "get", "/admin/axes/accessattempt/", 200),
+    ("admin-two-factor", "recruiter_a", "get", "/admin/double-authentification/", 200),
     ("admin-index-anonymous-redirect", None, "get", "/admin/", 302),
     ("not-found", None, "get", "/aucune-page-ici/", 404),
     ("not-found-admin", "superuser", "get", "/admin/auth/user/999999/change/", 302),
