@@ -391,3 +391,16 @@ def test_the_two_factor_page_is_for_staff_only(client, cast):
 
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/admin/login/")
+
+
+def test_the_admin_site_accepts_requests_built_without_the_otp_middleware(cast):
+    # Back-office tests may call admin views with a RequestFactory request: no OTPMiddleware there.
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/")
+    request.user = cast.recruiter_a
+    assert admin.site.has_permission(request)
+
+    TOTPDevice.objects.create(user=cast.recruiter_a, name="téléphone", confirmed=True)
+    assert not admin.site.has_permission(request)
