@@ -208,7 +208,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True
 
 # Two-factor login (django-otp) is optional per staff member: whoever has a confirmed TOTP device must give
-# its code at login (see config/admin.py). Devices are registered in the admin ("TOTP devices").
+# its code at login (see config/admin.py). Staff enable it themselves at /admin/double-authentification/;
+# superusers also manage every device in the admin ("TOTP devices").
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Passerelle")
 
 # Security. Cookies are secure and HSTS on whenever DEBUG is off; the CSP allows no inline script or style.
