@@ -363,7 +363,7 @@ def test_a_server_error_shows_the_500_page(db, settings):
 
 
 @pytest.mark.parametrize(
-    ("template", "text"), [("400.html", "Requête incorrecte"), ("403.html", "Accès refusé")]
+    ("template", "text"), [("400.html", "Requête invalide"), ("403.html", "Accès refusé")]
 )
 def test_400_and_403_pages_use_the_site_layout(rf, template, text):
     html = render_to_string(template, request=rf.get("/"))
