@@ -4,6 +4,7 @@ Passerelle settings: one file, read from environment variables with safe develop
 DEBUG is off unless asked for; no secret lives in the repository. See README.md, "Configuration".
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -29,7 +30,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin with optional two-factor login (see config/admin.py); admin.site is its instance.
+    "config.apps.PasserelleAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -42,12 +44,19 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_countries",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "organisations",
     "postings",
     "applications",
 ]
 
 MIDDLEWARE = [
+    # The header middlewares come first so that every response carries their headers, including the ones
+    # that inner middlewares produce on their own: the 400 of a spoofed Host, the HTTPS redirect, static files.
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -55,9 +64,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: turns a locked-out login attempt into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -106,6 +117,13 @@ else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "passerelle"}
     }
+
+# django-axes first: it refuses a locked-out (username, IP) pair before any password is checked. It needs the
+# request: in tests, prefer `client.force_login(user)`; `client.login()` must pass `request=HttpRequest()`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -176,12 +194,30 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 LOGIN_URL = "admin:login"
+# Where a login lands when its `next` is missing or refused (off-site): the back-office, never a 404.
+LOGIN_REDIRECT_URL = "admin:index"
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one username from one IP address,
+# that pair is locked out for AXES_COOLOFF_MINUTES and gets the lockout page (HTTP 429).
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
+AXES_RESET_ON_SUCCESS = True
+# Failed attempts are kept, successful logins are not logged a second time (Django's last_login is enough).
+AXES_DISABLE_ACCESS_LOG = True
+
+# Two-factor login (django-otp) is optional per staff member: whoever has a confirmed TOTP device must give
+# its code at login (see config/admin.py). Staff enable it themselves at /admin/double-authentification/;
+# superusers also manage every device in the admin ("TOTP devices").
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Passerelle")
 
 # Security. Cookies are secure and HSTS on whenever DEBUG is off; the CSP allows no inline script or style.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", True) else None
 # Off by default so that a plain http development server works; production sets it (see README).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# One year, subdomains and preload: the browser never tries plain http again (sent on HTTPS responses only).
 SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG

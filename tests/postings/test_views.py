@@ -248,7 +248,7 @@ def test_the_detail_page_shows_every_fact_of_a_full_posting(client):
         'id="candidater"',
         "Envoyez un CV et une lettre de motivation.",
         "+32 2 250 12 30",
-        'href="#candidater">Postuler</a>',
+        f'href="/offres/{posting.slug}/candidater/">Postuler en ligne</a>',
     ]
     missing = [fact for fact in expected if fact not in html]
     assert not missing
@@ -363,7 +363,7 @@ def test_a_server_error_shows_the_500_page(db, settings):
 
 
 @pytest.mark.parametrize(
-    ("template", "text"), [("400.html", "Requête incorrecte"), ("403.html", "Accès refusé")]
+    ("template", "text"), [("400.html", "Requête invalide"), ("403.html", "Accès refusé")]
 )
 def test_400_and_403_pages_use_the_site_layout(rf, template, text):
     html = render_to_string(template, request=rf.get("/"))

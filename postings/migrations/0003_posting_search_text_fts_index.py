@@ -27,6 +27,6 @@ def drop_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("postings", "0001_initial")]
+    dependencies = [("postings", "0002_posting_selection_ends_on")]
 
     operations = [migrations.RunPython(create_index, reverse_code=drop_index, elidable=False)]
