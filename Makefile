@@ -38,3 +38,9 @@ lint: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var/
+
+# Load test of the real stack on a scratch PostgreSQL database (see bench/README.md); writes docs/performance.md.
+.PHONY: bench
+bench: install
+	@command -v wrk >/dev/null || apt-get install -y wrk || sudo apt-get install -y wrk
+	$(PY) bench/run.py $(BENCH_ARGS)

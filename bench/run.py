@@ -346,7 +346,7 @@ def timed_export(stack: Stack, fmt: str) -> dict:
     )
     elapsed = time.monotonic() - started
     if done.returncode != 0:
-        return {"error": done.stderr[-800:]}
+        return {"error": done.stderr.split("\tCommand being timed")[0][-800:]}
     rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr).group(1))
     rows = re.search(r"(\d+) candidature", done.stderr)
     rows = int(rows.group(1)) if rows else None
