@@ -170,7 +170,44 @@ def make_staff(
     """A staff user with a membership. Admin permissions come from the group the back-office sets up."""
     user = make_user(username, is_staff=True, **overrides)
     Membership.objects.create(user=user, organisation=organisation, role=role)
+    from organisations.access import sync_backoffice_groups
+
+    sync_backoffice_groups(user)
     return user
+
+
+def make_application(*, posting: Posting, **overrides):
+    """A submitted application with a small CV and a typed cover letter (`letter_file=` to attach one)."""
+    import uuid
+
+    from django.core.files.base import ContentFile
+
+    from applications.models import Application
+
+    n = _n()
+    email = overrides.pop("email", f"candidate{n}@example.org")
+    values = {
+        "posting": posting,
+        "reference": f"P-TEST-{n:05d}",
+        "submission_token": uuid.uuid4(),
+        "first_name": "Camille",
+        "last_name": f"Martin {n}",
+        "email": email,
+        "email_normalised": email.strip().lower(),
+        "city": "Lyon",
+        "country": "FR",
+        "consented_at": timezone.now(),
+        "letter_text": "Madame, Monsieur,\nJe souhaite rejoindre cette mission.",
+        "cv_name": "cv.pdf",
+    }
+    values.update(overrides)
+    if "phone" in values and "phone_normalised" not in values:
+        values["phone_normalised"] = "".join(c for c in values["phone"] if c.isdigit() or c == "+")
+    cv = values.pop("cv", None) or ContentFile(b"%PDF-1.4 test CV\n", name="cv.pdf")
+    application = Application(**values)
+    application.cv.save("cv.pdf", cv, save=False)
+    application.save()
+    return application
 
 
 __all__ = [
@@ -178,6 +215,7 @@ __all__ = [
     "closed_posting",
     "draft_posting",
     "expired_posting",
+    "make_application",
     "make_organisation",
     "make_posting",
     "make_programme",

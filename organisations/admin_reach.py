@@ -1,0 +1,41 @@
+"""What every back-office ModelAdmin shares: rows come from the model's `visible_to(user)` QuerySet method, an
+object out of reach is a 404 (never a hint that it exists), and list filters offer only related objects in
+reach. The rules themselves live in the QuerySets; this module only plugs them into the admin."""
+
+from django.contrib import admin
+from django.http import Http404
+from django.urls import NoReverseMatch, reverse
+
+
+def reverse_or_none(viewname: str, **kwargs) -> str | None:
+    """`reverse()`, or None while the view is not wired (pages built on other branches)."""
+    try:
+        return reverse(viewname, **kwargs)
+    except NoReverseMatch:
+        return None
+
+
+class ReachListFilter(admin.RelatedFieldListFilter):
+    """A related-object filter listing only the objects the user reaches (never another organisation's)."""
+
+    def field_choices(self, field, request, model_admin):
+        related = field.remote_field.model
+        in_reach = related._default_manager.visible_to(request.user).values("pk")
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        return field.get_choices(
+            include_blank=False, ordering=ordering, limit_choices_to={"pk__in": in_reach}
+        )
+
+
+class InReachAdmin(admin.ModelAdmin):
+    """A ModelAdmin whose model's manager has `visible_to(user)`."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            # The admin would redirect with "does not exist"; out of reach must look like nothing at all.
+            raise Http404
+        return obj
