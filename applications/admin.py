@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from applications import answers, pipeline
 from applications.models import Application, Outcome, RecruiterNote, RefusalReason, ReplyTemplate
 from organisations.admin_reach import InReachAdmin, ReachListFilter, reverse_or_none
+from postings.admin import SessionReachListFilter
 from postings.models import PostingOrganisation
 
 Status = Application.Status
@@ -152,10 +153,9 @@ class ApplicationAdmin(InReachAdmin):
         AnsweredFilter,
         DuplicateFilter,
         ("posting", ReachListFilter),
-        ("posting__session", ReachListFilter),
+        ("posting__session", SessionReachListFilter),
     ]
     search_fields = ["reference", "first_name", "last_name", "email"]
-    date_hierarchy = "submitted_at"
     list_select_related = ["posting__session__programme"]
     # Counting every row once more for "(N total)" is a query per page for little use.
     show_full_result_count = False

@@ -37,6 +37,10 @@ def _is_coordinator(user) -> bool:
     return Membership.objects.filter(user=user, role=Membership.Role.COORDINATOR).exists()
 
 
+class SessionReachListFilter(ReachListFilter):
+    select_related = ("programme",)  # Session.__str__ names the programme
+
+
 # Themes, programmes, sessions ---------------------------------------------------------------------------
 
 
@@ -230,7 +234,7 @@ class PostingAdmin(InReachAdmin):
         "status",
         "kind",
         "scheme",
-        ("session", ReachListFilter),
+        ("session", SessionReachListFilter),
         ("organisation_roles__organisation", ReachListFilter),
     ]
     search_fields = ["title", "slug", "theme_label", "organisation_roles__organisation__name"]
