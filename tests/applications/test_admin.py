@@ -116,7 +116,7 @@ def test_the_duplicate_flag_never_reveals_an_application_to_another_organisation
 @pytest.mark.parametrize("rows", [5, 25])
 def test_the_list_takes_a_constant_number_of_queries(cast, client, django_assert_max_num_queries, rows):
     other_a = f.published_posting(session=cast.session, organisations={"host": cast.org_a})
-    for n in range(3):  # several sessions, so that the session filter's labels cost no extra query
+    for _ in range(3):  # several sessions, so that the session filter's labels cost no extra query
         f.make_application(
             posting=f.published_posting(
                 session=f.make_session(programme=cast.programme), organisations={"host": cast.org_a}
