@@ -1,7 +1,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -472,9 +472,10 @@ class Posting(models.Model):
         self.deadline = deadline
         self.save(update_fields=["status", "deadline"])
 
+    @transaction.atomic
     def duplicate(self, *, session: "Session | None") -> "Posting":
         """A draft copy for another session with every part (organisations, places, languages,
-        requirements, pay, own phases, themes) and a new unique slug. The caller wraps it in a transaction."""
+        requirements, pay, own phases, themes), a new unique slug and no deadline yet."""
         copy = Posting.objects.get(pk=self.pk)
         copy.pk = copy.id = None
         copy._state.adding = True
@@ -494,7 +495,8 @@ class Posting(models.Model):
             "pay_components",
             "own_phases",
         ):
-            for part in getattr(self, related).all():
+            # Read the parts afresh: a prefetched cache on self must not be rewritten to point at the copy.
+            for part in getattr(self, related).model.objects.filter(posting=self):
                 part.pk = part.id = None
                 part._state.adding = True
                 part.posting = copy

@@ -2,12 +2,14 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.urls import reverse
 
 from applications.models import Application
 from organisations.access import sync_backoffice_groups
 from organisations.models import Membership, Organisation
 from postings.models import Posting, Programme, Session
 from tests import factories as f
+from tests.admin_forms import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -131,3 +133,23 @@ def test_a_users_groups_follow_their_memberships(cast):
     sync_backoffice_groups(user)
     assert set(user.groups.values_list("name", flat=True)) == {"Coordinateurs"}
     assert user.has_perm("applications.change_replytemplate")
+
+
+def test_a_membership_added_in_the_admin_puts_the_user_in_the_group(cast, client):
+    newcomer = f.make_user("nouvelle-recrue", is_staff=True)
+    url = reverse("admin:organisations_organisation_change", args=[cast.org_a.pk])
+    client.force_login(cast.superuser)
+    data = form_data(client.get(url), "organisation_form")
+    data.update(
+        {
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-0-user": newcomer.pk,
+            "memberships-0-role": Membership.Role.RECRUITER,
+        }
+    )
+
+    assert client.post(url, data).status_code == 302
+
+    assert list(newcomer.groups.values_list("name", flat=True)) == ["Recruteurs"]
+    assert newcomer.has_perm("postings.change_posting")
+    assert set(Posting.objects.visible_to(newcomer)) == {cast.posting_a}
