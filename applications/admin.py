@@ -1,7 +1,383 @@
-# Minimal registration so that back-office links (`admin:applications_application_change`) resolve;
-# the back-office helper replaces this file with the real admin.
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, linebreaks
+from django.utils.safestring import mark_safe
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import Application
+from applications import answers, pipeline
+from applications.models import Application, Outcome, RecruiterNote, RefusalReason, ReplyTemplate
+from organisations.admin_reach import InReachAdmin, ReachListFilter
+from postings.admin import SessionReachListFilter
+from postings.models import PostingOrganisation
 
-admin.site.register(Application)
+Status = Application.Status
+
+
+def download_url(application: Application, which: str) -> str:
+    return reverse("applications:download", kwargs={"uuid": application.uuid, "document": which})
+
+
+class AnsweredFilter(admin.SimpleListFilter):
+    title = _("réponse envoyée")
+    parameter_name = "answered"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Oui")), ("no", _("Pas encore"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(answered_at__isnull=False)
+        if self.value() == "no":
+            return queryset.unanswered()
+        return queryset
+
+
+class DuplicateFilter(admin.SimpleListFilter):
+    title = _("doublon possible")
+    parameter_name = "duplicate"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Oui"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(is_possible_duplicate=True)
+        return queryset
+
+
+class ApplicationAdminForm(forms.ModelForm):
+    """Candidates' answers are read-only; the only edit is a move in the pipeline, with an optional note."""
+
+    move_to = forms.ChoiceField(label=_("Nouveau statut"), required=False)
+    move_note = forms.CharField(
+        label=_("Note sur ce changement"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    class Meta:
+        model = Application
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        targets = pipeline.allowed_targets(self.instance.status) if self.instance.pk else []
+        self.fields["move_to"].choices = [("", _("— inchangé —"))] + [(t, Status(t).label) for t in targets]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("move_note") and not cleaned.get("move_to"):
+            self.add_error(
+                "move_to", ValidationError(_("Choisissez le nouveau statut que la note explique."))
+            )
+        return cleaned
+
+
+class AnswerForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Réponse"), choices=Outcome.choices)
+    refusal_reason = forms.ChoiceField(
+        label=_("Motif de refus"), choices=[("", "—"), *RefusalReason.choices], required=False
+    )
+    share_reason = forms.BooleanField(label=_("Communiquer le motif à la personne"), required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        outcome, reason = cleaned.get("outcome"), cleaned.get("refusal_reason")
+        if reason and outcome != Outcome.REJECTED:
+            self.add_error("refusal_reason", _("Un motif de refus ne va qu'avec une réponse négative."))
+        if cleaned.get("share_reason") and not reason:
+            self.add_error("share_reason", _("Choisissez le motif à communiquer."))
+        return cleaned
+
+
+class RecruiterNoteInline(admin.TabularInline):
+    """Notes are added, never rewritten: earlier ones are shown read-only with their author."""
+
+    model = RecruiterNote
+    extra = 1
+    fields = ["body", "written_by", "written_at"]
+    readonly_fields = ["written_by", "written_at"]
+
+    @admin.display(description=_("auteur·rice"))
+    def written_by(self, obj):
+        return obj.author or "–"
+
+    @admin.display(description=_("écrite le"))
+    def written_at(self, obj):
+        return obj.created_at if obj.pk else "–"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _move_action(target: str):
+    def action(modeladmin, request, queryset):
+        modeladmin.move_selected(request, queryset, target)
+
+    action.__name__ = f"move_to_{target}"
+    return admin.action(
+        description=format_lazy(_("Passer en « {} »"), Status(target).label), permissions=["change"]
+    )(action)
+
+
+MOVE_ACTIONS = [_move_action(target) for target in dict.fromkeys(t.target for t in pipeline.TRANSITIONS)]
+
+
+@admin.register(Application)
+class ApplicationAdmin(InReachAdmin):
+    form = ApplicationAdminForm
+    list_display = [
+        "reference",
+        "full_name",
+        "status",
+        "posting",
+        "session",
+        "organisation",
+        "submitted_at",
+        "last_answer",
+        "possible_duplicate",
+    ]
+    list_display_links = ["reference", "full_name"]
+    list_filter = [
+        "status",
+        AnsweredFilter,
+        DuplicateFilter,
+        ("posting", ReachListFilter),
+        ("posting__session", SessionReachListFilter),
+    ]
+    search_fields = ["reference", "first_name", "last_name", "email"]
+    list_select_related = ["posting__session__programme"]
+    # Counting every row once more for "(N total)" is a query per page for little use.
+    show_full_result_count = False
+    inlines = [RecruiterNoteInline]
+    actions = [
+        "answer_candidates",
+        *MOVE_ACTIONS,
+        # The lead adds `export_csv` and `export_xlsx` here (applications/admin_exports.py, exports branch).
+    ]
+    readonly_fields = [
+        "reference",
+        "full_name",
+        "email",
+        "phone",
+        "city",
+        "country",
+        "posting",
+        "status",
+        "submitted_at",
+        "answered_at",
+        "language",
+        "languages_declared",
+        "eligibility_confirmed",
+        "heard_from",
+        "letter",
+        "documents",
+        "keep_for_future",
+        "consented_at",
+        "history",
+    ]
+    fieldsets = [
+        (
+            _("Personne"),
+            {"fields": ["reference", "full_name", "email", "phone", "city", "country", "language"]},
+        ),
+        (_("Offre et statut"), {"fields": ["posting", "status", "submitted_at", "answered_at"]}),
+        (_("Changer le statut"), {"fields": ["move_to", "move_note"]}),
+        (
+            _("Réponses de la personne"),
+            {
+                "fields": [
+                    "languages_declared",
+                    "eligibility_confirmed",
+                    "heard_from",
+                    "letter",
+                    "documents",
+                    "keep_for_future",
+                    "consented_at",
+                ]
+            },
+        ),
+        (_("Historique"), {"fields": ["history"]}),
+    ]
+
+    def get_queryset(self, request):
+        visible = Application.objects.visible_to(request.user)
+        # The same person (email or phone) on another posting of the same session. Only applications the
+        # viewer can see count, so the flag never reveals an application to another organisation.
+        same_person = (
+            visible.filter(posting__session_id=OuterRef("posting__session_id"))
+            .exclude(pk=OuterRef("pk"))
+            .filter(
+                Q(email_normalised=OuterRef("email_normalised"))
+                | (Q(phone_normalised=OuterRef("phone_normalised")) & ~Q(phone_normalised=""))
+            )
+        )
+        host = PostingOrganisation.objects.filter(
+            posting_id=OuterRef("posting_id"),
+            role__in=[PostingOrganisation.Role.HOST, PostingOrganisation.Role.EMPLOYER],
+        ).order_by("order", "pk")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                is_possible_duplicate=Exists(same_person),
+                organisation_name=Subquery(host.values("organisation__name")[:1]),
+            )
+        )
+
+    def has_add_permission(self, request):
+        return False  # applications come from candidates only
+
+    # Columns ------------------------------------------------------------------------------------------
+
+    @admin.display(description=_("nom"), ordering="last_name")
+    def full_name(self, obj):
+        return obj.full_name
+
+    @admin.display(description=_("session"), ordering="posting__session__name")
+    def session(self, obj):
+        return obj.posting.session or "–"
+
+    @admin.display(description=_("organisation"), ordering="organisation_name")
+    def organisation(self, obj):
+        return obj.organisation_name or "–"
+
+    @admin.display(description=_("dernière réponse"), ordering="answered_at")
+    def last_answer(self, obj):
+        if obj.answered_at is None:
+            return _("jamais répondu")
+        days = (timezone.localdate() - timezone.localdate(obj.answered_at)).days
+        return ngettext("il y a %(days)s jour", "il y a %(days)s jours", days) % {"days": days}
+
+    @admin.display(description=_("doublon ?"), boolean=True, ordering="is_possible_duplicate")
+    def possible_duplicate(self, obj):
+        return obj.is_possible_duplicate
+
+    # Read-only answers ---------------------------------------------------------------------------------
+
+    @admin.display(description=_("langues déclarées"))
+    def languages_declared(self, obj):
+        if not obj.languages:
+            return "–"
+        return ", ".join(f"{code} : {level}" for code, level in sorted(obj.languages.items()))
+
+    @admin.display(description=_("lettre de motivation"))
+    def letter(self, obj):
+        if obj.letter_text:
+            return mark_safe(linebreaks(obj.letter_text, autoescape=True))  # escaped by linebreaks
+        return obj.letter_name or _("(fichier joint)")
+
+    @admin.display(description=_("documents"))
+    def documents(self, obj):
+        links = []
+        for which, label, present in (
+            ("cv", _("Télécharger le CV"), obj.cv),
+            ("letter", _("Télécharger la lettre"), obj.letter_file),
+        ):
+            if present:
+                links.append(format_html('<a href="{}">{}</a>', download_url(obj, which), label))
+        return format_html(" · ".join(["{}"] * len(links)), *links) if links else "–"
+
+    @admin.display(description=_("historique"))
+    def history(self, obj):
+        return render_to_string(
+            "admin/applications/application/_history.html",
+            {
+                "moves": obj.status_changes.select_related("changed_by"),
+                "answers": obj.answers.select_related("sent_by"),
+            },
+        )
+
+    # Saving: nothing but the pipeline move ----------------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        target = form.cleaned_data.get("move_to")
+        if not target:
+            return
+        try:
+            pipeline.move(obj, to=target, by=request.user, note=form.cleaned_data.get("move_note", ""))
+        except pipeline.InvalidMove as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+
+    def save_formset(self, request, form, formset, change):
+        for note in formset.save(commit=False):
+            note.author = request.user
+            note.save()
+
+    # Actions ----------------------------------------------------------------------------------------
+
+    def move_selected(self, request, queryset, target: str) -> None:
+        moved, refused = 0, []
+        for application in queryset:
+            try:
+                pipeline.move(application, to=target, by=request.user)
+            except pipeline.InvalidMove as error:
+                refused.append(" ".join(error.messages))
+            else:
+                moved += 1
+        if moved:
+            self.message_user(
+                request,
+                ngettext("%(count)s candidature déplacée.", "%(count)s candidatures déplacées.", moved)
+                % {"count": moved},
+                messages.SUCCESS,
+            )
+        for message in refused:
+            self.message_user(request, message, messages.WARNING)
+
+    @admin.action(description=_("Répondre aux candidat·es sélectionné·es"), permissions=["change"])
+    def answer_candidates(self, request, queryset):
+        form = AnswerForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            report = answers.answer_applications(
+                queryset,
+                outcome=form.cleaned_data["outcome"],
+                by=request.user,
+                refusal_reason=form.cleaned_data["refusal_reason"],
+                reason_shared=form.cleaned_data["share_reason"],
+            )
+            if report.answered:
+                count = len(report.answered)
+                self.message_user(
+                    request,
+                    ngettext("%(count)s réponse envoyée.", "%(count)s réponses envoyées.", count)
+                    % {"count": count},
+                    messages.SUCCESS,
+                )
+            for application, reason in report.skipped:
+                self.message_user(
+                    request,
+                    _("Pas de réponse à %(reference)s : %(reason)s")
+                    % {"reference": application.reference, "reason": reason},
+                    messages.WARNING,
+                )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Répondre aux candidat·es"),
+            "opts": self.model._meta,
+            "form": form,
+            "queryset": queryset,
+            "action": "answer_candidates",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/applications/application/answer.html", context)
+
+
+@admin.register(ReplyTemplate)
+class ReplyTemplateAdmin(admin.ModelAdmin):
+    """Shared by every organisation: coordinators and superusers edit them, recruiters read them."""
+
+    list_display = ["outcome", "language", "subject", "updated_at"]
+    list_filter = ["outcome", "language"]
+    search_fields = ["subject", "body"]

@@ -29,16 +29,7 @@ class ApplicationQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        from organisations.models import Membership
-
-        memberships = Membership.objects.filter(user=user)
-        organisation_ids = memberships.values("organisation_id")
-        coordinated_ids = memberships.filter(role=Membership.Role.COORDINATOR).values("organisation_id")
-        reachable_postings = Posting.objects.filter(
-            Q(organisation_roles__organisation_id__in=organisation_ids)
-            | Q(session__programme__operator_id__in=coordinated_ids)
-        ).values("pk")
-        return self.filter(posting_id__in=reachable_postings)
+        return self.filter(posting_id__in=Posting.objects.visible_to(user).values("pk"))
 
     def active(self) -> "ApplicationQuerySet":
         return self.exclude(status__in=Application.FINAL_STATUSES)
@@ -313,3 +304,109 @@ class OutgoingEmail(models.Model):
             delay = self.BACKOFF_SECONDS[min(self.attempts, len(self.BACKOFF_SECONDS)) - 1]
             self.next_attempt_at = now + timedelta(seconds=delay)
         self.save(update_fields=["status", "attempts", "last_error", "next_attempt_at"])
+
+
+class Outcome(models.TextChoices):
+    """What an answer tells the candidate. Each outcome but the acknowledgement moves the pipeline too."""
+
+    ACKNOWLEDGEMENT = "acknowledgement", _("Accusé de réception")
+    SHORTLISTED = "shortlisted", _("Présélection")
+    INTERVIEW = "interview", _("Invitation à un entretien")
+    OFFERED = "offered", _("Proposition")
+    REJECTED = "rejected", _("Réponse négative")
+
+
+class RefusalReason(models.TextChoices):
+    """Why an application was not retained; shared with the candidate only when the recruiter says so."""
+
+    PROFILE = "profile", _("Le profil ne correspond pas au poste")
+    ELIGIBILITY = "eligibility", _("Conditions d'éligibilité non remplies")
+    LANGUAGE = "language", _("Niveau de langue insuffisant")
+    AVAILABILITY = "availability", _("Disponibilités incompatibles avec les dates")
+    POSITION_FILLED = "position_filled", _("Poste déjà pourvu")
+    OTHER_CANDIDATES = "other_candidates", _("D'autres candidatures correspondaient mieux")
+    INCOMPLETE = "incomplete", _("Candidature incomplète")
+    OTHER = "other", _("Autre motif")
+
+
+class ReplyTemplate(models.Model):
+    """The text sent to candidates for one outcome in one language. Placeholders: {first_name},
+    {last_name}, {posting}, {organisation}, {reference}."""
+
+    PLACEHOLDERS = ("first_name", "last_name", "posting", "organisation", "reference")
+
+    outcome = models.CharField(_("issue"), max_length=20, choices=Outcome)
+    language = models.CharField(_("langue"), max_length=8, choices=settings.LANGUAGES)
+    subject = models.CharField(_("objet"), max_length=200)
+    body = models.TextField(
+        _("message"),
+        help_text=_(
+            "Repères utilisables : {first_name}, {last_name}, {posting}, {organisation}, {reference}."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["outcome", "language"]
+        verbose_name = _("modèle de réponse")
+        verbose_name_plural = _("modèles de réponse")
+        constraints = [
+            models.UniqueConstraint(fields=["outcome", "language"], name="reply_template_one_per_language"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} ({self.language})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        sample = dict.fromkeys(self.PLACEHOLDERS, "x")
+        for field in ("subject", "body"):
+            try:
+                getattr(self, field).format_map(sample)
+            except (KeyError, ValueError, IndexError) as error:
+                raise ValidationError(
+                    {
+                        field: _(
+                            "Repère inconnu ou accolade mal fermée (%(error)s). Repères utilisables : "
+                            "{first_name}, {last_name}, {posting}, {organisation}, {reference}."
+                        )
+                        % {"error": error}
+                    }
+                ) from error
+
+    def render(self, context: dict[str, str]) -> tuple[str, str]:
+        """(subject, body) with the placeholders filled. `clean()` has vetted the text."""
+        return self.subject.format_map(context), self.body.format_map(context)
+
+
+class Answer(models.Model):
+    """One answer sent to a candidate, exactly as sent."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="answers")
+    template = models.ForeignKey(
+        ReplyTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="answers"
+    )
+    outcome = models.CharField(_("issue"), max_length=20, choices=Outcome)
+    language = models.CharField(_("langue"), max_length=8)
+    subject = models.CharField(_("objet"), max_length=200)
+    body = models.TextField(_("message"))
+    refusal_reason = models.CharField(_("motif de refus"), max_length=30, choices=RefusalReason, blank=True)
+    reason_shared = models.BooleanField(_("motif communiqué"), default=False)
+    sent_at = models.DateTimeField(_("envoyée le"), default=timezone.now)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+        verbose_name = _("réponse")
+        verbose_name_plural = _("réponses")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reason_shared=False) | ~Q(refusal_reason=""), name="answer_shares_a_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -65,7 +65,11 @@ class PasserelleAdminSite(admin.AdminSite):
         is_verified = getattr(user, "is_verified", None)
         if is_verified is not None and is_verified():
             return True
-        return not user_has_device(user, confirmed=True)
+        # Loaded with the user by config.auth.PasserelleModelBackend; looked up otherwise.
+        has_device = getattr(user, "has_confirmed_device", None)
+        if has_device is None:
+            has_device = user_has_device(user, confirmed=True)
+        return not has_device
 
     def get_urls(self):
         return [

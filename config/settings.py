@@ -122,7 +122,7 @@ else:
 # request: in tests, prefer `client.force_login(user)`; `client.login()` must pass `request=HttpRequest()`.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "config.auth.PasserelleModelBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,8 +1,55 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "OrganisationQuerySet":
+        """Organisations a back-office user may see: their own, plus every organisation on a posting in reach.
+
+        A posting is in reach when one of the user's organisations has a role on it, or when it belongs to a
+        programme operated by an organisation the user coordinates (the same rule as
+        `Posting.objects.visible_to`, written here through reverse relations because `organisations` does
+        not import `postings`).
+        """
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        memberships = Membership.objects.filter(user=user)
+        member_ids = memberships.values("organisation_id")
+        coordinated_ids = memberships.filter(role=Membership.Role.COORDINATOR).values("organisation_id")
+        on_postings_in_reach = self.model.objects.filter(
+            Q(posting_roles__posting__organisation_roles__organisation_id__in=member_ids)
+            | Q(posting_roles__posting__session__programme__operator_id__in=coordinated_ids)
+        ).values("pk")
+        return self.filter(Q(pk__in=member_ids) | Q(pk__in=on_postings_in_reach))
+
+    def editable_by(self, user) -> "OrganisationQuerySet":
+        """Organisations whose own record the user may edit: only those they belong to."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(memberships__user=user)
+
+    def attachable_by(self, user) -> "OrganisationQuerySet":
+        """Organisations the user may newly put in a role on a posting.
+
+        A recruiter attaches only their own organisations (the partners already on a posting stay, but a
+        recruiter of A cannot pick organisation B, nor B's partners, from another posting). A coordinator
+        attaches any organisation in their reach; a superuser any organisation.
+        """
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        if Membership.objects.filter(user=user, role=Membership.Role.COORDINATOR).exists():
+            return self.visible_to(user)
+        return self.editable_by(user)
 
 
 class Organisation(models.Model):
@@ -32,6 +79,8 @@ class Organisation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

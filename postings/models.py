@@ -1,15 +1,50 @@
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from organisations.models import Organisation
+from organisations.models import Membership, Organisation
 from postings.text import fold
+
+
+def _reach(user) -> tuple[models.QuerySet, models.QuerySet]:
+    """(ids of the user's organisations, ids of the organisations they coordinate a programme for)."""
+    memberships = Membership.objects.filter(user=user)
+    return (
+        memberships.values("organisation_id"),
+        memberships.filter(role=Membership.Role.COORDINATOR).values("organisation_id"),
+    )
+
+
+def _nobody(user) -> bool:
+    return not user.is_authenticated or not user.is_active
+
+
+class ProgrammeQuerySet(models.QuerySet):
+    def coordinated_by(self, user) -> "ProgrammeQuerySet":
+        """Programmes whose sessions the user may create and edit."""
+        if _nobody(user):
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(operator_id__in=_reach(user)[1])
+
+    def visible_to(self, user) -> "ProgrammeQuerySet":
+        """Programmes a coordinator's organisation operates, plus those of the postings in the user's reach."""
+        if _nobody(user):
+            return self.none()
+        if user.is_superuser:
+            return self
+        coordinated_ids = _reach(user)[1]
+        return self.filter(
+            Q(operator_id__in=coordinated_ids)
+            | Q(pk__in=Posting.objects.visible_to(user).values("session__programme_id"))
+        )
 
 
 class Programme(models.Model):
@@ -25,6 +60,8 @@ class Programme(models.Model):
     website = models.URLField(_("site web"), blank=True)
     is_demo = models.BooleanField(_("démonstration"), default=False)
 
+    objects = ProgrammeQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("programme")
@@ -32,6 +69,17 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return self.short_name or self.name
+
+
+class SessionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "SessionQuerySet":
+        """Every session of the programmes in reach: a partner organisation working in a programme may place
+        postings in any of its sessions (sessions are public); the postings themselves stay scoped."""
+        if _nobody(user):
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(programme__in=Programme.objects.visible_to(user).values("pk"))
 
 
 class Session(models.Model):
@@ -46,6 +94,8 @@ class Session(models.Model):
     max_volunteers = models.PositiveSmallIntegerField(_("volontaires au maximum"), null=True, blank=True)
     description = models.TextField(_("présentation"), blank=True)
     is_demo = models.BooleanField(_("démonstration"), default=False)
+
+    objects = SessionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-starts_on", "name"]
@@ -142,6 +192,24 @@ class Theme(models.Model):
 
 
 class PostingQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "PostingQuerySet":
+        """The one access rule for postings in the back-office (applications reuse it).
+
+        Superusers reach everything; a recruiter reaches the postings where one of their organisations has
+        a role; a coordinator also reaches every posting of the programmes their organisation operates,
+        whatever the session. Anyone else reaches nothing.
+        """
+        if _nobody(user):
+            return self.none()
+        if user.is_superuser:
+            return self
+        organisation_ids, coordinated_ids = _reach(user)
+        in_reach = Posting.objects.filter(
+            Q(organisation_roles__organisation_id__in=organisation_ids)
+            | Q(session__programme__operator_id__in=coordinated_ids)
+        )
+        return self.filter(pk__in=in_reach.values("pk"))
+
     def published(self) -> "PostingQuerySet":
         """Visible to the public: published, closed by hand, or past their deadline. Never drafts or archives."""
         return self.filter(status__in=[Posting.Status.PUBLISHED, Posting.Status.CLOSED])
@@ -415,6 +483,46 @@ class Posting(models.Model):
         self.deadline = deadline
         self.save(update_fields=["status", "deadline"])
 
+    @transaction.atomic
+    def duplicate(self, *, session: "Session | None") -> "Posting":
+        """A draft copy for another session with every part (organisations, places, languages,
+        requirements, pay, own phases, themes), a new unique slug and no deadline yet."""
+        copy = Posting.objects.get(pk=self.pk)
+        copy.pk = copy.id = None
+        copy._state.adding = True
+        copy.session = session
+        copy.slug = self._free_slug(f"{self.slug}-{session.slug}" if session else f"{self.slug}-copie")
+        copy.status = self.Status.DRAFT
+        copy.published_at = None
+        copy.deadline = None  # the old session's deadline means nothing for the new one
+        copy.version = 1
+        copy.save()
+        copy.themes.set(self.themes.all())
+        for related in (
+            "organisation_roles",
+            "locations",
+            "languages",
+            "requirements",
+            "pay_components",
+            "own_phases",
+        ):
+            # Read the parts afresh: a prefetched cache on self must not be rewritten to point at the copy.
+            for part in getattr(self, related).model.objects.filter(posting=self):
+                part.pk = part.id = None
+                part._state.adding = True
+                part.posting = copy
+                part.save()
+        return copy
+
+    @classmethod
+    def _free_slug(cls, base: str) -> str:
+        max_length = cls._meta.get_field("slug").max_length
+        base = base[: max_length - 4]
+        slug, n = base, 2
+        while cls.objects.filter(slug=slug).exists():
+            slug, n = f"{base}-{n}", n + 1
+        return slug
+
 
 class PostingOrganisation(models.Model):
     """An organisation in a role on a posting (sending, host, employer, co-organiser, local partner)."""
@@ -491,7 +599,7 @@ class PostingLanguage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.language_name
+        return str(self.language_name)  # name_translated is a lazy string; __str__ must return a str
 
     @property
     def language_name(self) -> str:

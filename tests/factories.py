@@ -171,13 +171,17 @@ def make_staff(
     """A staff user with a membership. Admin permissions come from the group the back-office sets up."""
     user = make_user(username, is_staff=True, **overrides)
     Membership.objects.create(user=user, organisation=organisation, role=role)
+    from organisations.access import sync_backoffice_groups
+
+    sync_backoffice_groups(user)
     return user
 
 
 def make_application(*, posting: Posting | None = None, cv_content: bytes | None = None, **overrides):
     """A submitted application whose CV is a real file in storage (saved through the field).
 
-    `cv_content` sets the CV bytes; a `letter_file` override may be a `ContentFile`, saved the same way.
+    `cv_content` (or a `cv` ContentFile) sets the CV; a `letter_file` override may be a `ContentFile`, saved
+    the same way. Email and phone are normalised as the apply service does.
     """
     from django.core.files.base import ContentFile
 
@@ -185,9 +189,10 @@ def make_application(*, posting: Posting | None = None, cv_content: bytes | None
 
     n = _n()
     letter_file = overrides.pop("letter_file", None)
+    cv = overrides.pop("cv", None) or ContentFile(cv_content or b"%PDF-1.4 curriculum vitae\n")
     values = {
         "posting": posting or published_posting(),
-        "reference": f"PAS-{n:06d}",
+        "reference": f"PA-TEST-{n:06d}",
         "submission_token": uuid.uuid4(),
         "first_name": "Amina",
         "last_name": f"Diallo{n}",
@@ -200,8 +205,10 @@ def make_application(*, posting: Posting | None = None, cv_content: bytes | None
     }
     values.update(overrides)
     values.setdefault("email_normalised", values["email"].strip().lower())
+    if values.get("phone") and "phone_normalised" not in values:
+        values["phone_normalised"] = "".join(c for c in values["phone"] if c.isdigit() or c == "+")
     application = Application(**values)
-    application.cv.save("cv.pdf", ContentFile(cv_content or b"%PDF-1.4 curriculum vitae"), save=False)
+    application.cv.save("cv.pdf", cv, save=False)
     if letter_file is not None:
         application.letter_name = application.letter_name or "Lettre.pdf"
         application.letter_file.save("lettre.pdf", letter_file, save=False)

@@ -1,0 +1,156 @@
+"""Answer every candidate: one email per application, in the candidate's language, recorded as an `Answer`.
+
+An answer with an outcome other than the acknowledgement also moves the application in the pipeline (through
+`pipeline.move`, so the same table of transitions decides); an application that cannot make that move is
+skipped and reported, never half-answered.
+"""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from applications import pipeline
+from applications.models import Answer, Application, Outcome, RefusalReason, ReplyTemplate
+
+FALLBACK_LANGUAGE = "fr"
+
+# The pipeline status an outcome moves the application to (None: no move).
+OUTCOME_STATUS: dict[str, str | None] = {
+    Outcome.ACKNOWLEDGEMENT: None,
+    Outcome.SHORTLISTED: Application.Status.SHORTLISTED,
+    Outcome.INTERVIEW: Application.Status.INTERVIEW,
+    Outcome.OFFERED: Application.Status.OFFERED,
+    Outcome.REJECTED: Application.Status.REJECTED,
+}
+
+# The sentence added to a refusal when the reason is shared. Candidates' emails are content in the
+# candidate's language, like the reply templates, not interface strings of the back-office.
+REASON_SENTENCES: dict[str, dict[str, str]] = {
+    "fr": {
+        RefusalReason.PROFILE: "Votre profil ne correspond pas suffisamment au poste.",
+        RefusalReason.ELIGIBILITY: "Les conditions d'éligibilité de l'offre ne sont pas remplies.",
+        RefusalReason.LANGUAGE: "Le niveau de langue demandé pour la mission n'est pas atteint.",
+        RefusalReason.AVAILABILITY: "Vos disponibilités ne sont pas compatibles avec les dates de la mission.",
+        RefusalReason.POSITION_FILLED: "Le poste a déjà été pourvu.",
+        RefusalReason.OTHER_CANDIDATES: "D'autres candidatures correspondaient mieux aux besoins de la mission.",
+        RefusalReason.INCOMPLETE: "Votre candidature était incomplète.",
+        RefusalReason.OTHER: "Votre candidature n'a pas été retenue pour d'autres raisons.",
+    },
+    "en": {
+        RefusalReason.PROFILE: "Your profile does not match the position closely enough.",
+        RefusalReason.ELIGIBILITY: "The eligibility conditions of the posting are not met.",
+        RefusalReason.LANGUAGE: "The language level required for the position is not reached.",
+        RefusalReason.AVAILABILITY: "Your availability does not fit the dates of the position.",
+        RefusalReason.POSITION_FILLED: "The position has already been filled.",
+        RefusalReason.OTHER_CANDIDATES: "Other applications matched the needs of the position more closely.",
+        RefusalReason.INCOMPLETE: "Your application was incomplete.",
+        RefusalReason.OTHER: "Your application was not retained for other reasons.",
+    },
+    "nl": {
+        RefusalReason.PROFILE: "Uw profiel sluit onvoldoende aan bij de functie.",
+        RefusalReason.ELIGIBILITY: "Er is niet voldaan aan de voorwaarden van de vacature.",
+        RefusalReason.LANGUAGE: "Het vereiste taalniveau voor de opdracht wordt niet gehaald.",
+        RefusalReason.AVAILABILITY: "Uw beschikbaarheid past niet bij de data van de opdracht.",
+        RefusalReason.POSITION_FILLED: "De functie is al ingevuld.",
+        RefusalReason.OTHER_CANDIDATES: "Andere kandidaturen sloten beter aan bij de noden van de opdracht.",
+        RefusalReason.INCOMPLETE: "Uw sollicitatie was onvolledig.",
+        RefusalReason.OTHER: "Uw sollicitatie werd om andere redenen niet weerhouden.",
+    },
+}
+REASON_HEADINGS = {"fr": "Motif : ", "en": "Reason: ", "nl": "Reden: "}
+
+
+@dataclass
+class AnswerReport:
+    answered: list[Application] = field(default_factory=list)
+    skipped: list[tuple[Application, str]] = field(default_factory=list)
+
+
+def language_for(application: Application) -> str:
+    available = {code for code, _name in settings.LANGUAGES}
+    return application.language if application.language in available else FALLBACK_LANGUAGE
+
+
+def compose(
+    application: Application, *, outcome: str, refusal_reason: str = "", reason_shared: bool = False
+) -> tuple[ReplyTemplate, str, str, str]:
+    """(template, language, subject, body) for one application. Falls back to French when the candidate's
+    language has no template for that outcome."""
+    language = language_for(application)
+    templates = {t.language: t for t in ReplyTemplate.objects.filter(outcome=outcome)}
+    template = templates.get(language) or templates.get(FALLBACK_LANGUAGE)
+    if template is None:
+        raise ReplyTemplate.DoesNotExist(f"No reply template for {outcome}")
+    language = template.language
+    organisations = application.posting.organisations_in_role(
+        "host"
+    ) or application.posting.organisations_in_role("employer")
+    context = {
+        "first_name": application.first_name,
+        "last_name": application.last_name,
+        "posting": application.posting.title,
+        "organisation": organisations[0].organisation.name if organisations else "Passerelle",
+        "reference": application.reference,
+    }
+    subject, body = template.render(context)
+    if outcome == Outcome.REJECTED and refusal_reason and reason_shared:
+        body = f"{body.rstrip()}\n\n{REASON_HEADINGS[language]}{REASON_SENTENCES[language][refusal_reason]}\n"
+    return template, language, subject, body
+
+
+def send_answer_email(answer: Answer) -> None:
+    """The one place an answer leaves Passerelle: after commit, so a rolled-back answer sends nothing."""
+    recipient = answer.application.email
+    subject, body = answer.subject, answer.body
+    transaction.on_commit(lambda: send_mail(subject, body, None, [recipient]))
+
+
+def answer_applications(
+    applications,
+    *,
+    outcome: str,
+    by,
+    refusal_reason: str = "",
+    reason_shared: bool = False,
+) -> AnswerReport:
+    """Answer each application: move it if the outcome says so, record the Answer, send the email."""
+    report = AnswerReport()
+    target = OUTCOME_STATUS[outcome]
+    applications = applications.select_related("posting").prefetch_related(
+        "posting__organisation_roles__organisation"
+    )
+    for application in applications:
+        try:
+            with transaction.atomic():
+                if target is not None and application.status != target:
+                    pipeline.move(application, to=target, by=by)
+                template, language, subject, body = compose(
+                    application, outcome=outcome, refusal_reason=refusal_reason, reason_shared=reason_shared
+                )
+                now = timezone.now()
+                answer = Answer.objects.create(
+                    application=application,
+                    template=template,
+                    outcome=outcome,
+                    language=language,
+                    subject=subject,
+                    body=body,
+                    refusal_reason=refusal_reason if outcome == Outcome.REJECTED else "",
+                    reason_shared=bool(refusal_reason and reason_shared and outcome == Outcome.REJECTED),
+                    sent_at=now,
+                    sent_by=by,
+                )
+                application.answered_at = now
+                application.save(update_fields=["answered_at"])
+                send_answer_email(answer)
+        except pipeline.InvalidMove as error:
+            report.skipped.append((application, " ".join(error.messages)))
+        except ReplyTemplate.DoesNotExist:
+            report.skipped.append((application, str(_("Aucun modèle de réponse pour cette issue."))))
+        else:
+            report.answered.append(application)
+    return report
