@@ -4,6 +4,8 @@ from django.http import HttpResponse
 from django.urls import include, path
 from django.views.decorators.http import require_GET
 
+from postings.discover_urls import root_urlpatterns as discover_root_urlpatterns
+
 
 @require_GET
 def healthz(request):
@@ -14,6 +16,7 @@ def healthz(request):
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include((discover_root_urlpatterns, "seo"))),
 ]
 
 # French at the root, English under /en/, Dutch under /nl/.
@@ -22,5 +25,6 @@ urlpatterns += i18n_patterns(
     path("", include("applications.urls")),
     path("", include("organisations.urls")),
     path("", include("postings.urls")),
+    path("", include("postings.discover_urls")),
     prefix_default_language=False,
 )

@@ -14,7 +14,9 @@ class ReachListFilter(admin.RelatedFieldListFilter):
 
     def field_choices(self, field, request, model_admin):
         related = field.remote_field.model
-        in_reach = related._default_manager.visible_to(request.user).select_related(*self.select_related)
+        in_reach = related._default_manager.visible_to(request.user)
+        if self.select_related:
+            in_reach = in_reach.select_related(*self.select_related)
         ordering = self.field_admin_ordering(field, request, model_admin)
         if ordering:
             in_reach = in_reach.order_by(*ordering)
