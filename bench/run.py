@@ -148,6 +148,9 @@ class Stack:
             "PYTHONDONTWRITEBYTECODE": "1",
         }
         self.env.pop("DJANGO_SETTINGS_MODULE", None)
+        if args.pgoptions:
+            # libpq reads PGOPTIONS: server settings for every connection (e.g. "-c jit=off"), no code change.
+            self.env["PGOPTIONS"] = args.pgoptions
 
     def manage(self, *args, capture=False, timeout=1800) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -548,7 +551,7 @@ def write_report(path: Path, all_results: dict, info: dict, args, command: str) 
         f"Machine: {info['nproc']} CPU ({info['cpu']}), {info['memory_gb']} GB RAM, PostgreSQL "
         f"{info['postgresql']}, Python {info['python']}, Linux {info['kernel']}. Server: gunicorn "
         f"`config.wsgi`, {args.workers} sync workers, production settings (DEBUG off, full middleware, "
-        f"plain http). Load: wrk {args.threads} threads × {args.connections} connections, {args.warmup} s "
+        f"plain http{', PGOPTIONS=' + repr(args.pgoptions) if args.pgoptions else ''}). Load: wrk {args.threads} threads × {args.connections} connections, {args.warmup} s "
         f"warm-up then {args.duration} s per scenario, from the same machine; the apply flow and its own "
         f"/healthz reference by `bench/loadgen.py` ({args.connections} threads).",
         "",
@@ -582,6 +585,9 @@ def main(argv: list[str]) -> int:
         "--notes",
         default=str(ROOT / "bench" / "NOTES.md"),
         help="Markdown appended to the report (analysis of the figures).",
+    )
+    parser.add_argument(
+        "--pgoptions", default="", help='PostgreSQL settings for every connection, e.g. "-c jit=off".'
     )
     parser.add_argument("--keep-db", action="store_true", help="Keep the scratch databases and files.")
     args = parser.parse_args(argv)
