@@ -4,6 +4,9 @@ from django.http import HttpResponse
 from django.urls import include, path
 from django.views.decorators.http import require_GET
 
+from applications import export_urls
+from applications import urls as application_urls
+
 
 @require_GET
 def healthz(request):
@@ -19,7 +22,8 @@ urlpatterns = [
 # French at the root, English under /en/, Dutch under /nl/.
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
-    path("", include("applications.urls")),
+    # Export job pages share the `applications` namespace (to move into applications/urls.py at merge).
+    path("", include((application_urls.urlpatterns + export_urls.urlpatterns, "applications"))),
     path("", include("organisations.urls")),
     path("", include("postings.urls")),
     prefix_default_language=False,

@@ -173,11 +173,47 @@ def make_staff(
     return user
 
 
+def make_application(*, posting: Posting | None = None, **overrides):
+    """A submitted application with a small CV and a typed cover letter."""
+    import uuid
+
+    from django.core.files.base import ContentFile
+
+    from applications.models import Application
+
+    n = _n()
+    email = overrides.pop("email", f"candidate{n}@example.org")
+    values = {
+        "posting": posting or published_posting(),
+        "reference": f"C-{n:06d}",
+        "submission_token": uuid.uuid4(),
+        "first_name": "Camille",
+        "last_name": f"Durand {n}",
+        "email": email,
+        "email_normalised": email.strip().lower(),
+        "phone": "06 12 34 56 78",
+        "city": "Lyon",
+        "country": "FR",
+        "languages": {"fr": "C2", "en": "B2"},
+        "eligibility_confirmed": True,
+        "consented_at": timezone.now(),
+        "letter_text": "Madame, Monsieur, je souhaite rejoindre cette mission.",
+    }
+    values.update(overrides)
+    cv = values.pop("cv", None) or ContentFile(b"%PDF-1.4 test CV", name="cv.pdf")
+    application = Application(**values)
+    application.cv.save("cv.pdf", cv, save=False)
+    application.cv_name = application.cv_name or "cv.pdf"
+    application.save()
+    return application
+
+
 __all__ = [
     "archived_posting",
     "closed_posting",
     "draft_posting",
     "expired_posting",
+    "make_application",
     "make_organisation",
     "make_posting",
     "make_programme",
