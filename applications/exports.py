@@ -93,7 +93,8 @@ def _session(application: Application, labels: _Labels) -> str:
 
 def _languages(application: Application, labels: _Labels) -> str:
     declared = application.languages if isinstance(application.languages, dict) else {}
-    return "; ".join(f"{code}: {level}" for code, level in declared.items())
+    # Sorted by code: PostgreSQL's jsonb does not keep the keys' order, and a column should not depend on it.
+    return "; ".join(f"{code}: {level}" for code, level in sorted(declared.items()))
 
 
 # The one definition of the export's columns and their order.

@@ -68,10 +68,7 @@ class Command(BaseCommand):
         try:
             fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
         except OSError as exc:
-            raise CommandError(
-                _("Impossible d'écrire dans « %(path)s » : %(reason)s.")
-                % {"path": path, "reason": exc.strerror}
-            ) from exc
+            raise CommandError(self._unwritable(path, exc)) from exc
         try:
             if fmt == "csv":
                 with open(fd, "w", encoding="utf-8", newline="") as stream:
@@ -81,10 +78,20 @@ class Command(BaseCommand):
                     count = write_export(fmt, iter_applications(queryset), stream)
             os.chmod(tmp_name, 0o600)  # personal data: readable by its owner only
             os.replace(tmp_name, path)
+        except OSError as exc:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise CommandError(self._unwritable(path, exc)) from exc
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
         return count
+
+    @staticmethod
+    def _unwritable(path: Path, exc: OSError) -> str:
+        return _("Impossible d'écrire dans « %(path)s » : %(reason)s.") % {
+            "path": path,
+            "reason": exc.strerror or exc,
+        }
 
 
 class _StdoutText:
