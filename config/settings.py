@@ -249,6 +249,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 APPLY_RATE_LIMIT = env_int("APPLY_RATE_LIMIT", 10)  # POSTs per IP per window
 APPLY_RATE_WINDOW = env_int("APPLY_RATE_WINDOW", 600)  # seconds
+# Exports: an XLSX of more rows than this is built by a background task instead of in the request.
+EXPORT_SYNC_MAX_ROWS = env_int("EXPORT_SYNC_MAX_ROWS", 2000)
 
 LOGGING = {
     "version": 1,
