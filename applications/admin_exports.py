@@ -24,9 +24,8 @@ from applications.exports import (
     csv_lines,
     export_filename,
     export_queryset,
-    iter_applications,
-    iter_rows,
     protect_download,
+    rows_for,
     write_export,
 )
 from applications.models import ApplicationQuerySet, ExportJob
@@ -37,9 +36,7 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 
 def csv_response(queryset: ApplicationQuerySet) -> StreamingHttpResponse:
     """Streamed: rows are read chunk by chunk from the database and sent as they are formatted."""
-    response = StreamingHttpResponse(
-        csv_lines(iter_rows(iter_applications(queryset))), content_type="text/csv; charset=utf-8"
-    )
+    response = StreamingHttpResponse(csv_lines(rows_for(queryset)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{export_filename("csv")}"'
     return protect_download(response)
 
@@ -47,7 +44,7 @@ def csv_response(queryset: ApplicationQuerySet) -> StreamingHttpResponse:
 def xlsx_response(queryset: ApplicationQuerySet) -> FileResponse:
     """A small XLSX built in a temporary file (openpyxl write-only) and sent at once."""
     tmp = tempfile.TemporaryFile()
-    write_export("xlsx", iter_applications(queryset), tmp)
+    write_export("xlsx", rows_for(queryset), tmp)
     tmp.seek(0)
     response = FileResponse(
         tmp, as_attachment=True, filename=export_filename("xlsx"), content_type=XLSX_CONTENT_TYPE

@@ -7,13 +7,21 @@ import io
 import logging
 import tempfile
 from collections.abc import Iterator
+from itertools import chain
 
 from django.core.files import File
 from django.db import transaction
 from django.tasks import task
 
-from applications.exports import CHUNK_SIZE, export_filename, export_queryset, with_related, write_export
-from applications.models import Application, ApplicationQuerySet, ExportJob
+from applications.exports import (
+    CHUNK_SIZE,
+    export_filename,
+    export_queryset,
+    iter_applications,
+    iter_rows,
+    write_export,
+)
+from applications.models import ApplicationQuerySet, ExportJob
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +42,14 @@ def start_background_export(
     return job
 
 
-def job_applications(job: ExportJob) -> Iterator[Application]:
-    """The job's applications in the recorded order, fetched chunk by chunk within the requester's scope."""
+def job_rows(job: ExportJob) -> Iterator[list]:
+    """The job's rows in the recorded order, fetched chunk by chunk within the requester's scope."""
     ids = [int(pk) for pk in job.filters.get("ids", [])]
-    for start in range(0, len(ids), CHUNK_SIZE):
-        chunk = ids[start : start + CHUNK_SIZE]
-        yield from with_related(export_queryset(job.requested_by).filter(pk__in=chunk))
+    chunks = (
+        iter_applications(export_queryset(job.requested_by).filter(pk__in=ids[start : start + CHUNK_SIZE]))
+        for start in range(0, len(ids), CHUNK_SIZE)
+    )
+    return iter_rows(chain.from_iterable(chunks))
 
 
 @task()
@@ -54,11 +64,11 @@ def build_export(job_uuid: str) -> int | None:
         with tempfile.TemporaryFile() as tmp:
             if job.format == ExportJob.Format.CSV:
                 text = io.TextIOWrapper(tmp, encoding="utf-8", newline="")
-                row_count = write_export(job.format, job_applications(job), text)
+                row_count = write_export(job.format, job_rows(job), text)
                 text.flush()
                 text.detach()
             else:
-                row_count = write_export(job.format, job_applications(job), tmp)
+                row_count = write_export(job.format, job_rows(job), tmp)
             tmp.seek(0)
             job.file.save(export_filename(job.format, now=job.created_at), File(tmp), save=False)
         job.mark_done(row_count=row_count)
