@@ -18,12 +18,10 @@ VAR_DIR = Path(env_str("PASSERELLE_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", default=False)
 
-_DEV_SECRET = "dev-only-insecure-secret-key-never-use-in-production"
-SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET)
-if SECRET_KEY == _DEV_SECRET and not DEBUG and env_bool("PASSERELLE_REQUIRE_SECRET", default=False):
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured("SECRET_KEY must be set in production.")
+# The development key is public: `check --deploy` fails with it (config/checks.py) and so does gunicorn's
+# entry point when DEBUG is off (config/wsgi.py).
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-never-use-in-production"
+SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
