@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from applications import answers, pipeline
+from applications.admin_exports import ExportMixin, export_csv, export_xlsx
 from applications.models import Application, Outcome, RecruiterNote, RefusalReason, ReplyTemplate
 from organisations.admin_reach import InReachAdmin, ReachListFilter
 from postings.admin import SessionReachListFilter
@@ -134,7 +135,7 @@ MOVE_ACTIONS = [_move_action(target) for target in dict.fromkeys(t.target for t 
 
 
 @admin.register(Application)
-class ApplicationAdmin(InReachAdmin):
+class ApplicationAdmin(ExportMixin, InReachAdmin):
     form = ApplicationAdminForm
     list_display = [
         "reference",
@@ -163,7 +164,8 @@ class ApplicationAdmin(InReachAdmin):
     actions = [
         "answer_candidates",
         *MOVE_ACTIONS,
-        # The lead adds `export_csv` and `export_xlsx` here (applications/admin_exports.py, exports branch).
+        export_csv,
+        export_xlsx,
     ]
     readonly_fields = [
         "reference",

@@ -410,3 +410,95 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+def export_upload_to(instance: "ExportJob", filename: str) -> str:
+    return f"exports/{timezone.now():%Y/%m}/{instance.uuid.hex}.{instance.format}"
+
+
+class ExportJobQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ExportJobQuerySet":
+        """An export holds candidates' personal data: only the person who asked for it (or a superuser)."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        if not user.is_staff:
+            return self.none()
+        return self.filter(requested_by=user)
+
+
+class ExportJob(models.Model):
+    """An applicant export prepared in the background (a large XLSX) and downloaded once it is ready."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        RUNNING = "running", _("En cours")
+        DONE = "done", _("Prêt")
+        FAILED = "failed", _("Échec")
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="export_jobs",
+        verbose_name=_("demandé par"),
+    )
+    created_at = models.DateTimeField(_("demandé le"), default=timezone.now)
+    started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+    status = models.CharField(_("état"), max_length=10, choices=Status, default=Status.PENDING)
+    format = models.CharField(_("format"), max_length=5, choices=Format)
+    # {"ids": [...], "querystring": "..."}: the exact selection at request time, re-scoped when the file is built.
+    filters = models.JSONField(_("filtres"), default=dict, blank=True)
+    file = models.FileField(_("fichier"), upload_to=export_upload_to, max_length=200, blank=True)
+    row_count = models.PositiveIntegerField(_("nombre de lignes"), null=True, blank=True)
+    error = models.TextField(_("erreur"), blank=True)
+
+    objects = ExportJobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("export de candidatures")
+        verbose_name_plural = _("exports de candidatures")
+
+    def __str__(self) -> str:
+        return f"{self.get_format_display()} – {self.created_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("applications:export-job", kwargs={"uuid": self.uuid})
+
+    def get_download_url(self) -> str:
+        return reverse("applications:export-download", kwargs={"uuid": self.uuid})
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.DONE and bool(self.file)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    # Transitions (the export task calls these) -------------------------------------------------------
+
+    def mark_running(self) -> None:
+        self.status = self.Status.RUNNING
+        self.started_at = timezone.now()
+        self.save(update_fields=["status", "started_at"])
+
+    def mark_done(self, *, row_count: int) -> None:
+        """Called once `file` holds the saved export."""
+        self.status = self.Status.DONE
+        self.row_count = row_count
+        self.finished_at = timezone.now()
+        self.save(update_fields=["status", "row_count", "file", "finished_at"])
+
+    def mark_failed(self, *, error: str) -> None:
+        self.status = self.Status.FAILED
+        self.error = error
+        self.finished_at = timezone.now()
+        self.save(update_fields=["status", "error", "finished_at"])

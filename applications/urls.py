@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import export_views, views
 
 app_name = "applications"
 
@@ -17,4 +17,6 @@ urlpatterns = [
         name="download",
     ),
     path("confidentialite/", views.PrivacyView.as_view(), name="privacy"),
+    path("exports/<uuid:uuid>/", export_views.export_job_detail, name="export-job"),
+    path("exports/<uuid:uuid>/telecharger/", export_views.export_job_download, name="export-download"),
 ]

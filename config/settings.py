@@ -18,12 +18,10 @@ VAR_DIR = Path(env_str("PASSERELLE_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", default=False)
 
-_DEV_SECRET = "dev-only-insecure-secret-key-never-use-in-production"
-SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET)
-if SECRET_KEY == _DEV_SECRET and not DEBUG and env_bool("PASSERELLE_REQUIRE_SECRET", default=False):
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured("SECRET_KEY must be set in production.")
+# The development key is public: `check --deploy` fails with it (config/checks.py) and so does gunicorn's
+# entry point when DEBUG is off (config/wsgi.py).
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-never-use-in-production"
+SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -203,6 +201,7 @@ LOGIN_REDIRECT_URL = "admin:index"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_VERBOSE = False  # no start-up banner on every manage.py command
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 # Failed attempts are kept, successful logins are not logged a second time (Django's last_login is enough).
@@ -249,6 +248,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 APPLY_RATE_LIMIT = env_int("APPLY_RATE_LIMIT", 10)  # POSTs per IP per window
 APPLY_RATE_WINDOW = env_int("APPLY_RATE_WINDOW", 600)  # seconds
+# Exports: an XLSX of more rows than this is built by a background task instead of in the request.
+EXPORT_SYNC_MAX_ROWS = env_int("EXPORT_SYNC_MAX_ROWS", 2000)
 
 LOGGING = {
     "version": 1,

@@ -404,3 +404,12 @@ def test_the_admin_site_accepts_requests_built_without_the_otp_middleware(cast):
 
     TOTPDevice.objects.create(user=cast.recruiter_a, name="téléphone", confirmed=True)
     assert not admin.site.has_permission(request)
+
+
+def test_every_admin_page_links_to_the_two_factor_settings(client, cast):
+    client.force_login(cast.recruiter_a)
+
+    response = client.get("/admin/")
+
+    assert response.status_code == 200
+    assert 'href="/admin/double-authentification/"' in response.content.decode()

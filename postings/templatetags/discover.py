@@ -40,3 +40,11 @@ def opengraph_alternate_locales() -> list[str]:
 def display_title(posting) -> str:
     """The posting's title, prefixed "[Démonstration]" for a demonstration posting."""
     return demo_title(posting.title, is_demo=posting.is_demo)
+
+
+@register.simple_tag
+def site_url() -> str:
+    """The canonical origin (settings.SITE_URL): never the request's Host header, which may be spoofed."""
+    from django.conf import settings
+
+    return settings.SITE_URL

@@ -32,7 +32,8 @@ def meta_tags(path: str, language: str = "fr", **context) -> dict[str, list[str]
     return parser.tags
 
 
-def test_a_posting_page_describes_the_posting():
+def test_a_posting_page_describes_the_posting(settings):
+    settings.SITE_URL = "https://passerelle.example.org"
     posting = f.published_posting(
         title="Observatoire des droits « Calais » & co", summary="Observer <et> documenter."
     )
@@ -43,7 +44,8 @@ def test_a_posting_page_describes_the_posting():
     assert tags["og:description"] == ["Observer <et> documenter."]
     assert tags["og:type"] == ["website"]
     assert tags["og:site_name"] == ["Passerelle"]
-    assert tags["og:url"] == [f"https://testserver/offres/{posting.slug}/"]  # without the query string
+    # The canonical origin, never the request's Host header; without the query string.
+    assert tags["og:url"] == [f"https://passerelle.example.org/offres/{posting.slug}/"]
     assert tags["og:locale"] == ["fr_FR"]
     assert set(tags["og:locale:alternate"]) == {"en_GB", "nl_BE"}
     assert tags["twitter:card"] == ["summary"]

@@ -1,0 +1,104 @@
+"""Export applications to CSV or XLSX from the command line (no user: everything that matches)."""
+
+import os
+import tempfile
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from applications.exports import export_queryset_for_command, rows_for, write_export
+from organisations.models import Organisation
+from postings.models import Posting, Session
+
+
+class Command(BaseCommand):
+    help = (
+        "Exporte les candidatures (une ligne par candidature) en CSV ou XLSX. "
+        "Filtres facultatifs : offre, organisation (tout rôle sur l'offre, ou opératrice du programme), session."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--posting", metavar="SLUG", help="Identifiant d'URL d'une offre.")
+        parser.add_argument("--organisation", metavar="SLUG", help="Identifiant d'URL d'une organisation.")
+        parser.add_argument("--session", metavar="SLUG", help="Identifiant d'URL d'une session.")
+        parser.add_argument("--format", required=True, choices=["csv", "xlsx"], dest="fmt")
+        parser.add_argument(
+            "--output",
+            required=True,
+            metavar="FILE",
+            help="Fichier à écrire, ou « - » pour la sortie standard (CSV).",
+        )
+
+    def handle(self, *args, posting, organisation, session, fmt, output, **options):
+        filters = {}
+        if posting is not None:
+            filters["posting"] = self._get(Posting, posting, _("Aucune offre n'a l'identifiant « %s »."))
+        if organisation is not None:
+            filters["organisation"] = self._get(
+                Organisation, organisation, _("Aucune organisation n'a l'identifiant « %s ».")
+            )
+        if session is not None:
+            filters["session"] = self._get(Session, session, _("Aucune session n'a l'identifiant « %s »."))
+        queryset = export_queryset_for_command(**filters)
+
+        if output == "-":
+            if fmt != "csv":
+                raise CommandError(
+                    _(
+                        "Le format XLSX ne peut pas être écrit sur la sortie standard : utilisez --output FICHIER."
+                    )
+                )
+            count = write_export(fmt, rows_for(queryset), _StdoutText(self.stdout))
+        else:
+            count = self._write_file(fmt, queryset, Path(output))
+        self.stderr.write(_("%(count)d candidature(s) exportée(s).") % {"count": count})
+
+    @staticmethod
+    def _get(model, slug: str, message: str):
+        try:
+            return model.objects.get(slug=slug)
+        except model.DoesNotExist as exc:
+            raise CommandError(message % slug) from exc
+
+    def _write_file(self, fmt: str, queryset, path: Path) -> int:
+        """Write next to the target then rename: a failed export never leaves a truncated file behind."""
+        if path.is_dir():
+            raise CommandError(_("« %s » est un dossier : indiquez un nom de fichier.") % path)
+        try:
+            fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        except OSError as exc:
+            raise CommandError(self._unwritable(path, exc)) from exc
+        try:
+            if fmt == "csv":
+                with open(fd, "w", encoding="utf-8", newline="") as stream:
+                    count = write_export(fmt, rows_for(queryset), stream)
+            else:
+                with open(fd, "wb") as stream:
+                    count = write_export(fmt, rows_for(queryset), stream)
+            os.chmod(tmp_name, 0o600)  # personal data: readable by its owner only
+            os.replace(tmp_name, path)
+        except OSError as exc:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise CommandError(self._unwritable(path, exc)) from exc
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        return count
+
+    @staticmethod
+    def _unwritable(path: Path, exc: OSError) -> str:
+        return _("Impossible d'écrire dans « %(path)s » : %(reason)s.") % {
+            "path": path,
+            "reason": exc.strerror or exc,
+        }
+
+
+class _StdoutText:
+    """The command's stdout as a plain text stream (OutputWrapper would add a newline to each chunk)."""
+
+    def __init__(self, wrapper):
+        self.wrapper = wrapper
+
+    def write(self, text: str) -> None:
+        self.wrapper.write(text, ending="")

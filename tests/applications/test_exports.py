@@ -1,0 +1,334 @@
+"""Export content, format and scope, through the admin's export of the changelist's current filters."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.http import StreamingHttpResponse
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from applications.exports import export_queryset
+from applications.models import Application
+from postings.models import Posting
+from tests import factories as f
+from tests.applications.export_helpers import (
+    content_of,
+    csv_rows,
+    fast_password_hashing,  # noqa: F401
+    grant_view_applications,
+    xlsx_has_formula,
+    xlsx_rows,
+    xlsx_sheet,
+)
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+
+EXPECTED_HEADERS = [
+    "Référence",
+    "Offre",
+    "Session",
+    "Organisation(s) d'envoi",
+    "Organisation(s) d'accueil",
+    "Employeur",
+    "Prénom",
+    "Nom",
+    "E-mail",
+    "Téléphone",
+    "Ville",
+    "Pays",
+    "Langues",
+    "Éligibilité confirmée",
+    "Connu par",
+    "Statut",
+    "Envoyée le",
+    "Statut modifié le",
+    "Réponse envoyée",
+]
+
+FORMULA_PAYLOADS = ['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+def export_url(fmt: str, query: str = "") -> str:
+    url = reverse("admin:applications_application_export") + f"?format={fmt}"
+    return f"{url}&{query}" if query else url
+
+
+@pytest.fixture
+def rich_application(cast):
+    """One application whose posting has sending, host and employer organisations, with accents everywhere."""
+    sending = f.make_organisation(name="Échanges et Solidarité")
+    employer = f.make_organisation(name="Coopérative Zoé")
+    posting = f.published_posting(
+        session=cast.session,
+        title="Volontariat à Liège : accueil des exilé·es",
+        organisations={"sending": sending, "host": cast.org_a, "employer": employer},
+    )
+    return f.make_application(
+        posting=posting,
+        reference="C-2025-0042",
+        first_name="Hélène",
+        last_name="Lefèvre-Ngô",
+        email="Helene@Example.org",
+        phone="06 12 34 56 78",
+        city="Besançon",
+        country="BE",
+        languages={"fr": "C1", "en": "B2"},
+        eligibility_confirmed=True,
+        heard_from="Réseau des anciens volontaires",
+        status=Application.Status.SHORTLISTED,
+        submitted_at=datetime(2025, 3, 14, 9, 30, tzinfo=UTC),
+        status_changed_at=datetime(2025, 3, 20, 16, 5, tzinfo=UTC),
+        answered_at=datetime(2025, 3, 20, 16, 5, tzinfo=UTC),
+    )
+
+
+EXPECTED_ROW = [
+    "C-2025-0042",
+    "Volontariat à Liège : accueil des exilé·es",
+    "Programme d'échanges – Session 30",
+    "Échanges et Solidarité",
+    "Organisation A",
+    "Coopérative Zoé",
+    "Hélène",
+    "Lefèvre-Ngô",
+    "Helene@Example.org",
+    "06 12 34 56 78",
+    "Besançon",
+    "Belgique",
+    "en: B2; fr: C1",
+    "oui",
+    "Réseau des anciens volontaires",
+    "Présélectionnée",
+    "2025-03-14 10:30",  # Europe/Paris
+    "2025-03-20 17:05",
+    "oui",
+]
+
+
+def test_the_csv_has_a_bom_french_headers_in_order_and_one_row_per_application(
+    client, cast, rich_application
+):
+    client.force_login(cast.superuser)
+    response = client.get(export_url("csv"))
+
+    assert response.status_code == 200
+    rows = csv_rows(content_of(response))
+    assert rows[0] == EXPECTED_HEADERS
+    assert rows[1:] == [EXPECTED_ROW]
+
+
+def test_the_csv_separator_is_a_semicolon_and_text_is_utf8(client, cast, rich_application):
+    client.force_login(cast.superuser)
+    data = content_of(client.get(export_url("csv")))
+
+    first_line = data.split(b"\r\n")[0]
+    assert first_line.startswith("\ufeffRéférence;Offre;Session;".encode())
+    assert "Hélène".encode() in data
+
+
+def test_an_application_without_answer_or_session_gets_empty_cells_and_non(client, cast):
+    posting = f.published_posting(organisations={"host": cast.org_a})
+    f.make_application(posting=posting, reference="C-1", languages={}, eligibility_confirmed=False)
+    client.force_login(cast.superuser)
+
+    row = csv_rows(content_of(client.get(export_url("csv"))))[1]
+    values = dict(zip(EXPECTED_HEADERS, row, strict=True))
+    assert values["Session"] == ""
+    assert values["Organisation(s) d'envoi"] == ""
+    assert values["Langues"] == ""
+    assert values["Éligibilité confirmée"] == "non"
+    assert values["Réponse envoyée"] == "non"
+    assert values["Statut"] == "Reçue"
+
+
+def test_the_xlsx_has_the_same_columns_and_values(client, cast, rich_application):
+    client.force_login(cast.superuser)
+    response = client.get(export_url("xlsx"))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    rows = xlsx_rows(content_of(response))
+    assert rows[0] == EXPECTED_HEADERS
+    row = rows[1]
+    # Dates are real date cells in Paris wall-clock time; the text cells are as in the CSV.
+    assert row[16] == datetime(2025, 3, 14, 10, 30)
+    assert row[17] == datetime(2025, 3, 20, 17, 5)
+    assert row[:16] + row[18:] == EXPECTED_ROW[:16] + EXPECTED_ROW[18:]
+
+
+@pytest.mark.parametrize("payload", FORMULA_PAYLOADS)
+def test_a_formula_in_candidate_text_is_neutralised_in_csv(client, cast, payload):
+    f.make_application(posting=cast.posting_a, reference="C-1", heard_from=payload, last_name=payload)
+    client.force_login(cast.superuser)
+
+    values = dict(zip(EXPECTED_HEADERS, csv_rows(content_of(client.get(export_url("csv"))))[1], strict=True))
+    assert values["Connu par"] == "'" + payload
+    assert values["Nom"] == "'" + payload
+
+
+@pytest.mark.parametrize("payload", FORMULA_PAYLOADS)
+def test_a_formula_in_candidate_text_is_neutralised_in_xlsx(client, cast, payload):
+    f.make_application(posting=cast.posting_a, reference="C-1", heard_from=payload)
+    client.force_login(cast.superuser)
+    data = content_of(client.get(export_url("xlsx")))
+
+    assert not xlsx_has_formula(data)
+    cell = xlsx_sheet(data).cell(row=2, column=EXPECTED_HEADERS.index("Connu par") + 1)
+    assert cell.data_type == "s"
+    # XML turns a lone carriage return into a line feed on reading; what matters is the leading quote.
+    assert cell.value.startswith("'")
+    assert cell.value[1:].replace("\n", "\r") == payload
+
+
+def test_text_that_looks_like_an_excel_error_code_stays_text_in_xlsx(client, cast):
+    f.make_application(posting=cast.posting_a, reference="C-1", heard_from="#N/A")
+    client.force_login(cast.superuser)
+
+    cell = xlsx_sheet(content_of(client.get(export_url("xlsx")))).cell(row=2, column=15)
+    assert (cell.value, cell.data_type) == ("#N/A", "s")
+
+
+def test_control_characters_that_xlsx_cannot_hold_are_dropped_instead_of_failing(client, cast):
+    f.make_application(posting=cast.posting_a, reference="C-1", city="Lil\x07le\x1b")
+    client.force_login(cast.superuser)
+    response = client.get(export_url("xlsx"))
+
+    assert response.status_code == 200
+    assert xlsx_rows(content_of(response))[1][EXPECTED_HEADERS.index("Ville")] == "Lille"
+
+
+def test_a_phone_number_starting_with_plus_is_kept_as_text(client, cast):
+    f.make_application(posting=cast.posting_a, reference="C-1", phone="+33 6 12 34 56 78")
+    client.force_login(cast.superuser)
+
+    row = csv_rows(content_of(client.get(export_url("csv"))))[1]
+    assert row[EXPECTED_HEADERS.index("Téléphone")] == "'+33 6 12 34 56 78"
+
+
+# Scope -------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def one_application_each(cast):
+    grant_view_applications(cast.coordinator, cast.recruiter_a, cast.recruiter_b)
+    return (
+        f.make_application(posting=cast.posting_a, reference="C-A"),
+        f.make_application(posting=cast.posting_b, reference="C-B"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [
+        ("recruiter_a", {"C-A"}),
+        ("recruiter_b", {"C-B"}),
+        ("coordinator", {"C-A", "C-B"}),
+        ("superuser", {"C-A", "C-B"}),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_each_persona_exports_only_the_applications_they_can_see(
+    client, cast, one_application_each, persona, expected, fmt
+):
+    client.force_login(getattr(cast, persona))
+    data = content_of(client.get(export_url(fmt)))
+
+    rows = csv_rows(data) if fmt == "csv" else xlsx_rows(data)
+    assert {row[0] for row in rows[1:]} == expected
+
+
+def test_a_recruiter_cannot_reach_another_organisations_rows_by_crafting_filters(
+    client, cast, one_application_each
+):
+    application_a, _ = one_application_each
+    client.force_login(cast.recruiter_b)
+
+    for query in (f"posting__id__exact={cast.posting_a.pk}", f"id__in={application_a.pk}", "q=C-A"):
+        response = client.get(export_url("csv", query))
+        if response.status_code == 200:
+            assert "C-A" not in {row[0] for row in csv_rows(content_of(response))[1:]}
+        else:  # the admin refuses a lookup it does not offer
+            assert response.status_code in (302, 400)
+
+
+def test_export_queryset_never_leaves_the_users_reach_whatever_it_is_given(cast, one_application_each):
+    everything = Application.objects.all()
+
+    assert list(export_queryset(cast.recruiter_a, everything).values_list("reference", flat=True)) == ["C-A"]
+    assert not export_queryset(f.make_user(), everything).exists()
+
+
+def test_a_staff_member_without_the_view_permission_cannot_export(client, cast):
+    from organisations.models import Membership
+
+    # Staff and a member of organisation A, but in no group: no permission on applications.
+    outsider = f.make_user("sans-droits", is_staff=True)
+    Membership.objects.create(user=outsider, organisation=cast.org_a)
+    client.force_login(outsider)
+
+    assert client.get(export_url("csv")).status_code == 403
+
+
+def test_an_anonymous_visitor_is_sent_to_the_login_page(client, db):
+    response = client.get(export_url("csv"))
+
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]
+
+
+# Streaming and queries --------------------------------------------------------------------------------
+
+
+def test_the_csv_is_streamed_as_a_private_attachment(client, cast, rich_application):
+    client.force_login(cast.superuser)
+    response = client.get(export_url("csv"))
+
+    assert isinstance(response, StreamingHttpResponse)
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="candidatures-')
+    assert response["Content-Disposition"].endswith('.csv"')
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def _queries_to_export(client, expected_rows: int) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(export_url("csv"))
+        rows = csv_rows(content_of(response))
+    assert len(rows) == expected_rows + 1
+    return len(queries)
+
+
+def test_the_csv_export_runs_the_same_number_of_queries_for_10_and_100_rows(
+    client, cast, django_assert_max_num_queries
+):
+    postings = [cast.posting_a, cast.posting_b]
+    for n in range(10):
+        f.make_application(posting=postings[n % 2])
+    client.force_login(cast.coordinator)
+    grant_view_applications(cast.coordinator)
+
+    with django_assert_max_num_queries(12):
+        ten = _queries_to_export(client, 10)
+
+    for n in range(90):
+        f.make_application(posting=postings[n % 2])
+    other = f.published_posting(
+        session=cast.session, organisations={"host": cast.org_a, "sending": cast.org_b}
+    )
+    f.make_application(posting=other)
+
+    with django_assert_max_num_queries(12):
+        hundred = _queries_to_export(client, 101)
+    assert hundred == ten
+
+
+def test_the_posting_status_does_not_matter_to_the_export(client, cast):
+    closed = f.closed_posting(session=cast.session, organisations={"host": cast.org_a})
+    f.make_application(posting=closed, reference="C-CLOSED")
+    client.force_login(cast.superuser)
+
+    rows = csv_rows(content_of(client.get(export_url("csv"))))
+    assert [row[0] for row in rows[1:]] == ["C-CLOSED"]
+    assert closed.status == Posting.Status.CLOSED
