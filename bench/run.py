@@ -191,7 +191,7 @@ class Stack:
         setup["generate_s"] = generate_s
         return setup
 
-    def start(self) -> None:
+    def start(self, extra_env: dict | None = None) -> None:
         self.gunicorn = subprocess.Popen(
             [
                 str(Path(PYTHON).parent / "gunicorn"),
@@ -208,8 +208,8 @@ class Stack:
                 "warning",
             ],
             cwd=ROOT,
-            env=self.env,
-            stdout=open(self.tmp / "gunicorn.log", "w"),
+            env={**self.env, **(extra_env or {})},
+            stdout=open(self.tmp / "gunicorn.log", "a"),
             stderr=subprocess.STDOUT,
         )
         for _ in range(150):
@@ -223,13 +223,17 @@ class Stack:
             "gunicorn did not answer /healthz within 30 s; see " + str(self.tmp / "gunicorn.log")
         )
 
-    def close(self) -> None:
+    def stop(self) -> None:
         if self.gunicorn is not None and self.gunicorn.poll() is None:
             self.gunicorn.send_signal(signal.SIGTERM)
             try:
                 self.gunicorn.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.gunicorn.kill()
+                self.gunicorn.wait(timeout=30)
+
+    def close(self) -> None:
+        self.stop()
         if not self.args.keep_db:
             subprocess.run([*PG, "-c", f"DROP DATABASE IF EXISTS {self.db} WITH (FORCE)"], timeout=300)
             shutil.rmtree(self.tmp, ignore_errors=True)
@@ -285,7 +289,7 @@ def wrk(port: int, path: str, duration: int, args, headers: dict | None = None) 
         "-c",
         str(args.connections),
         "--timeout",
-        "10s",
+        "30s",
         "-s",
         str(ROOT / "bench" / "report.lua"),
     ]
@@ -305,6 +309,8 @@ def wrk(port: int, path: str, duration: int, args, headers: dict | None = None) 
     result["errors"] = sum(
         result[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts")
     )
+    if result["requests"] == 0:
+        result["errors"] += 1  # nothing completed in the time given: a failure, not a 0 ms latency
     return result
 
 
@@ -394,6 +400,18 @@ def measure(stack: Stack, setup: dict, args) -> dict:
     private = Path(stack.env["PRIVATE_MEDIA_ROOT"])
     stored = [name for name in count["files"] if (private / name).is_file()]
     results["apply"].update({"rows": count["rows"], "stored_files": len(set(stored))})
+    if args.compare_pgoptions:
+        # The same scenarios once more on a server whose connections use the suggested PostgreSQL setting:
+        # the before/after of that fix, measured in the same run.
+        stack.stop()
+        stack.start({"PGOPTIONS": args.compare_pgoptions})
+        results["compare"] = {}
+        for name in ("healthz", "listing", "admin_list"):
+            path, headers = scenarios[name]
+            log(f"wrk {name} with PGOPTIONS={args.compare_pgoptions!r} ({d} s)")
+            results["compare"][name] = wrk(port, path, d, args, headers)
+            results["compare"][name]["path"] = path
+        stack.stop()
     log("exports (csv, xlsx)")
     results["csv"] = timed_export(stack, "csv")
     results["xlsx"] = timed_export(stack, "xlsx")
@@ -410,7 +428,7 @@ def fmt_ratio(value, budget):
     return f"{value:.2f} ({'≥' if ok else '<'} {budget})", ok
 
 
-def evaluate(all_results: dict) -> tuple[list[str], list[str]]:
+def evaluate(all_results: dict, args) -> tuple[list[str], list[str]]:
     """Markdown lines of the report, and the budgets missed."""
     lines, missed = [], []
     scales = sorted(all_results)
@@ -438,9 +456,9 @@ def evaluate(all_results: dict) -> tuple[list[str], list[str]]:
                 ok = ratio >= budget and s["errors"] == 0
                 verdict = f"≥ {budget} {'✅' if ok else '❌'}"
                 if not ok:
-                    missed.append(f"{postings} postings: {name} ratio {ratio:.2f} < {budget}")
+                    missed.append(f"{postings} postings: {name} ratio {ratio:.3f} < {budget}")
             lines.append(
-                f"| {name} | `{s['path']}` | {s['rps']:.0f} | {ratio:.2f} | {verdict} | {s['p50_ms']:.1f} | "
+                f"| {name} | `{s['path']}` | {s['rps']:.1f} | {ratio:.3f} | {verdict} | {s['p50_ms']:.1f} | "
                 f"{s['p90_ms']:.1f} | {s['p99_ms']:.1f} | {s['errors']} |"
             )
         py_ref, apply = r["py_healthz"], r["apply"]
@@ -449,7 +467,7 @@ def evaluate(all_results: dict) -> tuple[list[str], list[str]]:
         ok = apply_ratio >= BUDGETS["apply"] and consistent
         if not ok:
             missed.append(
-                f"{postings} postings: apply ratio {apply_ratio:.2f} (budget {BUDGETS['apply']}), rows "
+                f"{postings} postings: apply ratio {apply_ratio:.3f} (budget {BUDGETS['apply']}), rows "
                 f"{apply['rows']} / files {apply['stored_files']} / successes {apply['ok']}"
             )
         lines += [
@@ -457,7 +475,7 @@ def evaluate(all_results: dict) -> tuple[list[str], list[str]]:
             f"{py_ref['p50_ms']:.1f} | {py_ref['p90_ms']:.1f} | – | "
             f"{sum(v for k, v in py_ref['outcomes'].items() if k != 'ok')} |",
             f"| apply POST 1 MB (Python client) | `{r['setup']['apply']}` | {apply['rps']:.1f} | "
-            f"{apply_ratio:.2f} (vs wrk /healthz: {apply['rps'] / ref:.2f}) | ≥ {BUDGETS['apply']} "
+            f"{apply_ratio:.3f} (vs wrk /healthz: {apply['rps'] / ref:.3f}) | ≥ {BUDGETS['apply']} "
             f"{'✅' if ok else '❌'} | {apply['p50_ms'] or 0:.1f} | {apply['p90_ms'] or 0:.1f} | – | "
             f"{sum(v for k, v in apply['outcomes'].items() if k != 'ok')} |",
             "",
@@ -466,6 +484,21 @@ def evaluate(all_results: dict) -> tuple[list[str], list[str]]:
             f"Outcomes: `{json.dumps(apply['outcomes'])}`.",
             "",
         ]
+        if "compare" in r:
+            c = r["compare"]
+            lines += [
+                f"Same scenarios on a second server started with `PGOPTIONS={args.compare_pgoptions!r}` "
+                "(the setting suggested below), for comparison:",
+                "",
+                "| scenario | req/s | ratio to its /healthz | p50 ms | p90 ms | errors |",
+                "| --- | ---: | ---: | ---: | ---: | ---: |",
+            ]
+            for name in ("healthz", "listing", "admin_list"):
+                lines.append(
+                    f"| {name} | {c[name]['rps']:.1f} | {c[name]['rps'] / c['healthz']['rps']:.3f} | "
+                    f"{c[name]['p50_ms']:.1f} | {c[name]['p90_ms']:.1f} | {c[name]['errors']} |"
+                )
+            lines.append("")
         for fmt_name in ("csv", "xlsx"):
             e = r[fmt_name]
             if "error" in e:
@@ -540,7 +573,7 @@ def evaluate(all_results: dict) -> tuple[list[str], list[str]]:
 
 
 def write_report(path: Path, all_results: dict, info: dict, args, command: str) -> list[str]:
-    body, missed = evaluate(all_results)
+    body, missed = evaluate(all_results, args)
     text = [
         "# Performance",
         "",
@@ -574,7 +607,7 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--scales", default="1000:20000,10000:200000", help="postings:applications,...")
     parser.add_argument("--duration", type=int, default=15)
-    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
@@ -588,6 +621,11 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument(
         "--pgoptions", default="", help='PostgreSQL settings for every connection, e.g. "-c jit=off".'
+    )
+    parser.add_argument(
+        "--compare-pgoptions",
+        default="-c jit=off",
+        help="Measure listing and admin list again on a server with these PGOPTIONS ('' to skip).",
     )
     parser.add_argument("--keep-db", action="store_true", help="Keep the scratch databases and files.")
     args = parser.parse_args(argv)
