@@ -579,7 +579,8 @@ def write_report(path: Path, all_results: dict, info: dict, args, command: str) 
         "",
         "<!-- Written by bench/run.py; rerun it rather than editing the figures by hand. -->",
         "",
-        f"Recorded {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC with `{command}`.",
+        f"Recorded {str(getattr(args, 'recorded_at', None) or datetime.datetime.now(datetime.UTC))[:16].replace('T', ' ')} UTC "
+        f"with `{command}`.",
         "",
         f"Machine: {info['nproc']} CPU ({info['cpu']}), {info['memory_gb']} GB RAM, PostgreSQL "
         f"{info['postgresql']}, Python {info['python']}, Linux {info['kernel']}. Server: gunicorn "
@@ -628,9 +629,27 @@ def main(argv: list[str]) -> int:
         help="Measure listing and admin list again on a server with these PGOPTIONS ('' to skip).",
     )
     parser.add_argument("--keep-db", action="store_true", help="Keep the scratch databases and files.")
+    parser.add_argument(
+        "--from-json", default="", help="Write the report again from a --json file of an earlier run."
+    )
     args = parser.parse_args(argv)
     notes = Path(args.notes)
     args.notes_text = ("\n" + notes.read_text()) if notes.is_file() else ""
+    if args.from_json:
+        source = Path(args.from_json)
+        saved = json.loads(source.read_text())
+        if "results" not in saved:  # a file written before the run's context was saved with the results
+            saved = {"args": {}, "machine": machine(), "command": "python bench/run.py", "results": saved}
+        saved.setdefault(
+            "recorded_at", datetime.datetime.fromtimestamp(source.stat().st_mtime, datetime.UTC).isoformat()
+        )
+        args.recorded_at = saved["recorded_at"]
+        args.__dict__.update(
+            {k: v for k, v in saved["args"].items() if k not in ("output", "notes", "notes_text")}
+        )
+        results = {int(k): v for k, v in saved["results"].items()}
+        missed = write_report(Path(args.output), results, saved["machine"], args, saved["command"])
+        return 1 if missed else 0
     if shutil.which("wrk") is None:
         log("wrk is missing: apt-get install -y wrk")
         subprocess.run(["apt-get", "install", "-y", "wrk"], check=True, timeout=600)
@@ -650,9 +669,16 @@ def main(argv: list[str]) -> int:
             stack.close()
         results["applications"] = applications
         all_results[postings] = results
-    if args.json:
-        Path(args.json).write_text(json.dumps(all_results, indent=1, default=str))
     command = "python bench/run.py " + " ".join(argv)
+    if args.json:
+        saved = {
+            "args": {k: v for k, v in vars(args).items() if k != "notes_text"},
+            "machine": info,
+            "recorded_at": datetime.datetime.now(datetime.UTC).isoformat(),
+            "command": command.strip(),
+            "results": all_results,
+        }
+        Path(args.json).write_text(json.dumps(saved, indent=1, default=str))
     missed = write_report(Path(args.output), all_results, info, args, command.strip())
     log(f"report written to {args.output}; {len(missed)} budget(s) missed")
     for item in missed:
