@@ -223,6 +223,43 @@ class Stack:
             "gunicorn did not answer /healthz within 30 s; see " + str(self.tmp / "gunicorn.log")
         )
 
+    def busy_ticks(self) -> int:
+        """CPU time (1/100 s) used so far by gunicorn's workers."""
+        pid = self.gunicorn.pid
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            return 0
+        total = 0
+        for child in children:
+            try:
+                fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total
+
+    def settle(self, limit: float = 180) -> float:
+        """Wait until the requests a timed-out client left behind are done: idle workers, no active query.
+
+        A sync worker finishes a request even after wrk has gone, so a slow scenario would otherwise eat into
+        the next one's time.
+        """
+        started = time.monotonic()
+        query = (
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND state = 'active' AND pid <> pg_backend_pid()"
+        )
+        while time.monotonic() - started < limit:
+            before = self.busy_ticks()
+            time.sleep(0.5)
+            active = subprocess.run(
+                [*PG, "-d", self.db, "-At", "-c", query], capture_output=True, text=True, timeout=30
+            ).stdout.strip()
+            if self.busy_ticks() - before <= 2 and active == "0":
+                return time.monotonic() - started
+        raise RuntimeError(f"the server was still busy {limit:.0f} s after the last scenario")
+
     def stop(self) -> None:
         if self.gunicorn is not None and self.gunicorn.poll() is None:
             self.gunicorn.send_signal(signal.SIGTERM)
@@ -386,13 +423,17 @@ def measure(stack: Stack, setup: dict, args) -> dict:
         status, _headers, _body = get(port, path, headers)
         if status != 200:
             raise RuntimeError(f"preflight: {name} {path} answered HTTP {status}, expected 200")
+    results["settle_s"] = {}
     for name, (path, headers) in scenarios.items():
+        results["settle_s"][name] = stack.settle()
         results["loadavg"][name] = loadavg()
         log(f"wrk {name} {path} ({d} s)")
         results[name] = wrk(port, path, d, args, headers)
         results[name]["path"] = path
+    results["settle_s"]["py_healthz"] = stack.settle()
     log(f"python client: healthz ({d} s)")
     results["py_healthz"] = python_load(port, "healthz", d, args)
+    results["settle_s"]["apply"] = stack.settle()
     log(f"python client: apply with a 1 MB PDF ({d} s)")
     results["loadavg"]["apply"] = loadavg()
     results["apply"] = python_load(port, "apply", d, args, setup["apply"])
@@ -408,9 +449,11 @@ def measure(stack: Stack, setup: dict, args) -> dict:
         results["compare"] = {}
         for name in ("healthz", "listing", "admin_list"):
             path, headers = scenarios[name]
+            stack.settle()
             log(f"wrk {name} with PGOPTIONS={args.compare_pgoptions!r} ({d} s)")
             results["compare"][name] = wrk(port, path, d, args, headers)
             results["compare"][name]["path"] = path
+        stack.settle()
         stack.stop()
     log("exports (csv, xlsx)")
     results["csv"] = timed_export(stack, "csv")
@@ -442,6 +485,8 @@ def evaluate(all_results: dict, args) -> tuple[list[str], list[str]]:
             f"Data generated in {r['setup']['generate_s']:.0f} s ({r['setup']['open_postings']} postings open). "
             "Load average (1 min) at the start of each scenario: "
             + ", ".join(f"{k} {v}" for k, v in r["loadavg"].items())
+            + ". Seconds waited before each scenario for the previous one's leftover requests to finish: "
+            + ", ".join(f"{k} {v:.0f}" for k, v in r.get("settle_s", {}).items())
             + ".",
             "",
             "| scenario | path | req/s | ratio to /healthz | budget | p50 ms | p90 ms | p99 ms | errors |",
