@@ -15,6 +15,8 @@ from django.utils.translation import ngettext
 from organisations.admin_reach import InReachAdmin, ReachListFilter
 from organisations.models import Membership, Organisation
 from postings.models import (
+    TRANSLATED_POSTING_FIELDS,
+    TRANSLATION_LANGUAGES,
     PayComponent,
     Phase,
     Posting,
@@ -301,6 +303,21 @@ class PostingAdmin(InReachAdmin):
             },
         ),
         (_("Candidater"), {"fields": ["how_to_apply", "contact_email", "contact_phone"]}),
+        (
+            _("Traductions"),
+            {
+                "classes": ["collapse"],
+                "description": _(
+                    "Versions anglaise et néerlandaise du contenu. Un champ laissé vide est affiché en français "
+                    "sur les pages en anglais ou en néerlandais, avec un avertissement."
+                ),
+                "fields": [
+                    f"{name}_{language}"
+                    for name in TRANSLATED_POSTING_FIELDS
+                    for language in TRANSLATION_LANGUAGES
+                ],
+            },
+        ),
         (
             _("Publication"),
             {"fields": ["status", "published_at", "site_link", "version", "created_at", "updated_at"]},
