@@ -61,7 +61,7 @@ DEMO_SUMMARY_PREFIX_TRANSLATIONS = {
     ),
     "nl": (
         "Demonstratievacature: ze neemt de inhoud over van een echte vacature die intussen afgesloten is, met "
-        "fictieve data. Kandidaturen die je hier verstuurt, worden aan geen enkele organisatie bezorgd."
+        "fictieve data. Kandidaturen die u hier verstuurt, worden aan geen enkele organisatie bezorgd."
     ),
 }
 DEMO_HOW_TO_APPLY_TRANSLATIONS = {
