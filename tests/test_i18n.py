@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from applications.models import OutgoingEmail
+from postings.models import Posting
 from tests import factories as f
 from tests.applications.conftest import form_data
 
@@ -280,3 +281,21 @@ def test_a_candidate_who_applied_in_english_gets_the_french_title_when_there_is_
     assert receipt.subject.startswith("Application received (")
     assert receipt.subject.endswith("): Mission X")
     assert "Hello Camille," in receipt.body
+
+
+@pytest.mark.django_db
+def test_an_answer_to_a_dutch_candidate_names_the_posting_by_its_dutch_title(cast):
+    from applications.answers import compose
+    from applications.models import Outcome
+
+    Posting.objects.filter(pk=cast.posting_a.pk).update(title_nl="Opdracht A")
+    cast.posting_a.refresh_from_db()
+    dutch = f.make_application(posting=cast.posting_a, language="nl")
+    french = f.make_application(posting=cast.posting_a, language="fr")
+
+    _template, language, subject, _body = compose(dutch, outcome=Outcome.ACKNOWLEDGEMENT)
+    _template, _language, french_subject, _body = compose(french, outcome=Outcome.ACKNOWLEDGEMENT)
+
+    assert language == "nl"
+    assert subject == f"Wij hebben uw sollicitatie ontvangen – Opdracht A ({dutch.reference})"
+    assert "Mission A" in french_subject
