@@ -4,11 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate demo serve lint ci clean
+.PHONY: run test install catalogues migrate demo serve lint ci clean
 
-run: install migrate demo serve
+run: install catalogues migrate demo serve
 
-test: install
+test: install catalogues
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 $(PY):
@@ -21,6 +21,10 @@ $(STAMP): $(PY) pyproject.toml
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# Translation catalogues (.po) to .mo in pure Python (polib): no GNU gettext needed on the machine.
+catalogues: install
+	$(PY) manage.py compile_catalogues
 
 migrate: install
 	$(PY) manage.py migrate --no-input

@@ -92,7 +92,7 @@ def compose(
     context = {
         "first_name": application.first_name,
         "last_name": application.last_name,
-        "posting": application.posting.title,
+        "posting": application.posting.localized("title", language),
         "organisation": organisations[0].organisation.name if organisations else "Passerelle",
         "reference": application.reference,
     }

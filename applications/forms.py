@@ -24,12 +24,14 @@ def _country_choices():
 
 
 def _consent_label():
+    # One sentence for translators, link included: its word order differs from one language to another.
     return format_html(
-        '{} <a href="{}">{}</a> {}',
-        _("J'accepte que mes données soient traitées pour cette candidature, comme l'explique la"),
-        reverse("applications:privacy"),
-        _("notice de confidentialité"),
-        _("(qui les reçoit, pourquoi, combien de temps, mes droits)."),
+        _(
+            "J'accepte que mes données soient traitées pour cette candidature, comme l'explique la "
+            '<a href="{privacy_url}">notice de confidentialité</a> (qui les reçoit, pourquoi, combien de '
+            "temps, mes droits)."
+        ),
+        privacy_url=reverse("applications:privacy"),
     )
 
 
@@ -222,7 +224,7 @@ def eligibility_conditions(posting: Posting) -> list[str]:
             )
         )
         if posting.eligibility:
-            conditions.append(posting.eligibility)
+            conditions.append(posting.localized("eligibility"))
     elif posting.eligibility:
-        conditions.append(posting.eligibility)
+        conditions.append(posting.localized("eligibility"))
     return conditions
