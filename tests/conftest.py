@@ -11,6 +11,15 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _french_by_default():
+    """A request under /en/ or /nl/ leaves that language active in the test thread; each test starts in French."""
+    from django.utils import translation
+
+    with translation.override("fr"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Users are created with real hashing otherwise: seconds per test for nothing a test looks at.
     The password policy itself (validators) does not depend on the hasher."""
