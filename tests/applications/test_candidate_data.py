@@ -85,7 +85,7 @@ def test_a_typed_letter_is_in_the_json_and_no_letter_file_is_added(client):
 
 
 def test_entry_names_in_the_zip_cannot_leave_the_folder_it_is_unpacked_in(client):
-    application = f.make_application(cv_name="../../..\\Windows\\cv\x00.pdf")
+    application = f.make_application(cv_name="../../..\\Windows\\cv\x1b.pdf")
 
     archive = zipfile.ZipFile(io.BytesIO(client.get(data_url(application)).content))
 
