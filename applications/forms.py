@@ -1,7 +1,9 @@
+import unicodedata
 import uuid
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.html import format_html
@@ -17,6 +19,15 @@ from .models import Application
 # Nothing here asks for a date of birth, a nationality, a photo, a family situation, a social security
 # number or bank details: a recruitment may not ask for them. The eligibility self-check confirms the
 # conditions of the scheme without storing the facts behind them.
+
+
+def refuse_control_characters(value: str) -> None:
+    """One-line fields hold no line breaks, tabs or other control characters (names end up in email headers)."""
+    if any(unicodedata.category(character) == "Cc" for character in value):
+        raise ValidationError(
+            _("Ce champ ne peut contenir ni retour à la ligne ni caractère de contrôle."),
+            code="control_character",
+        )
 
 
 def _country_choices():
@@ -39,10 +50,16 @@ class ApplicationForm(forms.Form):
     """The apply form of one posting: its language fields and eligibility box depend on the posting."""
 
     first_name = forms.CharField(
-        label=_("Prénom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+        label=_("Prénom"),
+        max_length=100,
+        validators=[refuse_control_characters],
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
     last_name = forms.CharField(
-        label=_("Nom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+        label=_("Nom"),
+        max_length=100,
+        validators=[refuse_control_characters],
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
     email = forms.EmailField(
         label=_("Adresse e-mail"),
@@ -53,12 +70,14 @@ class ApplicationForm(forms.Form):
     phone = forms.CharField(
         label=_("Téléphone"),
         max_length=40,
+        validators=[refuse_control_characters],
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )
     city = forms.CharField(
         label=_("Ville de résidence"),
         max_length=100,
+        validators=[refuse_control_characters],
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
     country = forms.ChoiceField(
@@ -84,7 +103,10 @@ class ApplicationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 10}),
     )
     heard_from = forms.CharField(
-        label=_("Comment avez-vous connu cette offre ?"), max_length=200, required=False
+        label=_("Comment avez-vous connu cette offre ?"),
+        max_length=200,
+        required=False,
+        validators=[refuse_control_characters],
     )
     keep_for_future = forms.BooleanField(
         label=_("Conserver ma candidature deux ans pour de futures offres"),

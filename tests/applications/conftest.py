@@ -130,7 +130,6 @@ def _fresh_rate_limit():
     cache.clear()
 
 
-
 @pytest.fixture
 def immediate_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
