@@ -43,7 +43,12 @@ def _missing() -> str | None:
     return None
 
 
+_browser_tests: set[str] = set()
+_browser_outcomes: dict[str, int] = {}
+
+
 def pytest_collection_modifyitems(config, items):
+    _browser_tests.update(item.nodeid for item in items if item.get_closest_marker("browser"))
     reason = _missing()
     if reason is None:
         return
@@ -53,11 +58,8 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-_browser_outcomes: dict[str, int] = {}
-
-
 def pytest_runtest_logreport(report):
-    if "browser" not in report.keywords:
+    if report.nodeid not in _browser_tests:
         return
     if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
         _browser_outcomes[report.outcome] = _browser_outcomes.get(report.outcome, 0) + 1
@@ -101,6 +103,8 @@ class Browsing:
     def __init__(self, browser, live_server, viewport):
         self.live_server = live_server
         self.context = browser.new_context(viewport=viewport, locale="fr-FR")
+        # A step that cannot happen fails in seconds, not after Playwright's default 30.
+        self.context.set_default_timeout(10_000)
         self.page = self.context.new_page()
         self.problems: list[str] = []
         self.page.on("console", self._on_console)
@@ -136,14 +140,14 @@ class Browsing:
 
 
 @pytest.fixture
-def browsing(browser, live_server, transactional_db):
+def browsing(browser, live_server, transactional_db, django_db_serialized_rollback):
     session = Browsing(browser, live_server, DESKTOP)
     yield session
     session.close()
 
 
 @pytest.fixture
-def phone(browser, live_server, transactional_db):
+def phone(browser, live_server, transactional_db, django_db_serialized_rollback):
     session = Browsing(browser, live_server, PHONE)
     yield session
     session.close()
