@@ -141,14 +141,14 @@ class Browsing:
 
 
 @pytest.fixture
-def browsing(browser, live_server, transactional_db, django_db_serialized_rollback):
+def browsing(browser, live_server, transactional_db):
     session = Browsing(browser, live_server, DESKTOP)
     yield session
     session.close()
 
 
 @pytest.fixture
-def phone(browser, live_server, transactional_db, django_db_serialized_rollback):
+def phone(browser, live_server, transactional_db):
     session = Browsing(browser, live_server, PHONE)
     yield session
     session.close()
@@ -157,6 +157,23 @@ def phone(browser, live_server, transactional_db, django_db_serialized_rollback)
 # Not WCAG success criteria in axe's tagging, but what the pages promise: one main landmark, one h1, headings in
 # order, all content inside landmarks, a skip link that leads somewhere.
 STRUCTURE_RULES = ["landmark-one-main", "page-has-heading-one", "heading-order", "region", "skip-link"]
+
+
+@pytest.fixture
+def backoffice_data(transactional_db):
+    """The back-office groups, their permissions and the reply templates come from data migrations, which the
+    flush after any transactional test erases: run those migrations' functions again, on the migration state."""
+    from importlib import import_module
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    state_apps = MigrationLoader(connection).project_state().apps
+    groups = import_module("organisations.migrations.0002_recruiter_and_coordinator_groups")
+    answers = import_module("applications.migrations.0003_backoffice_answers")
+    groups.create_groups(state_apps, None)
+    answers.grant_permissions(state_apps, None)
+    answers.seed_templates(state_apps, None)
 
 
 def run_axe(page, *, rules: list[str] | None = None) -> list[dict]:

@@ -4,7 +4,7 @@ action with its intermediate page, the export; and a recruiter of another organi
 import pytest
 from django.core import mail
 
-from applications.models import Answer, Application, Outcome, ReplyTemplate
+from applications.models import Answer, Application, Outcome
 from organisations.models import Membership
 from tests import factories as f
 
@@ -14,21 +14,12 @@ PASSWORD = "correct-horse-battery-staple"  # tests/factories.make_user's default
 
 
 @pytest.fixture
-def recruitment(transactional_db):
+def recruitment(backoffice_data):
     org_a = f.make_organisation(name="Organisation A", slug="org-a")
     org_b = f.make_organisation(name="Organisation B", slug="org-b", country="BE", city="Liège")
     posting = f.published_posting(title="Mission A", slug="mission-a", organisations={"host": org_a})
     f.make_application(posting=f.published_posting(organisations={"host": org_a}), last_name="Autre")
     application = f.make_application(posting=posting, first_name="Amina", last_name="Diallo")
-    # The seeded reply templates live in a data migration: make sure this one is there whatever ran before.
-    ReplyTemplate.objects.get_or_create(
-        outcome=Outcome.SHORTLISTED,
-        language="fr",
-        defaults={
-            "subject": "Votre candidature",
-            "body": "Bonjour {first_name}, vous êtes présélectionné·e.",
-        },
-    )
     return {
         "application": application,
         "recruiter_a": f.make_staff("recruteur-a", organisation=org_a, role=Membership.Role.RECRUITER),

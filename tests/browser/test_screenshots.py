@@ -77,7 +77,7 @@ def _shoot(browsing, name: str, suffix: str) -> None:
     assert path.stat().st_size > 10_000
 
 
-def test_screenshots_of_the_main_pages(browser, live_server, transactional_db, django_db_serialized_rollback):
+def test_screenshots_of_the_main_pages(browser, live_server, backoffice_data):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     posting, application = _catalogue()
     for viewport, suffix in ((DESKTOP, "desktop"), (PHONE, "phone")):
