@@ -4,11 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate demo serve lint ci clean
+.PHONY: run test install catalogues migrate demo serve lint ci clean browser-deps
 
-run: install migrate demo serve
+run: install catalogues migrate demo serve
 
-test: install
+test: install catalogues
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 $(PY):
@@ -22,6 +22,10 @@ $(STAMP): $(PY) pyproject.toml
 
 install: $(STAMP)
 
+# Translation catalogues (.po) to .mo in pure Python (polib): no GNU gettext needed on the machine.
+catalogues: install
+	$(PY) manage.py compile_catalogues
+
 migrate: install
 	$(PY) manage.py migrate --no-input
 
@@ -32,6 +36,11 @@ demo: migrate
 serve:
 	@echo "Passerelle: http://127.0.0.1:8000/  (admin: http://127.0.0.1:8000/admin/)"
 	DEBUG=true $(PY) manage.py runserver_with_worker 127.0.0.1:8000
+
+# The browser tests (tests/browser/) drive Debian's Chromium through Playwright; without it they are skipped.
+# Playwright's own browser download cannot work on a closed network, so the system package is used instead.
+browser-deps: install
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -13,7 +13,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from applications import answers, pipeline
+from applications import answers, pipeline, retention
 from applications.admin_exports import ExportMixin, export_csv, export_xlsx
 from applications.models import Application, Outcome, RecruiterNote, RefusalReason, ReplyTemplate
 from organisations.admin_reach import InReachAdmin, ReachListFilter
@@ -98,6 +98,13 @@ class AnswerForm(forms.Form):
         return cleaned
 
 
+class EraseForm(forms.Form):
+    identity_checked = forms.BooleanField(
+        label=_("J'ai vérifié que la demande vient bien de la personne candidate (même adresse e-mail)."),
+        required=True,
+    )
+
+
 class RecruiterNoteInline(admin.TabularInline):
     """Notes are added, never rewritten: earlier ones are shown read-only with their author."""
 
@@ -166,6 +173,7 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
         *MOVE_ACTIONS,
         export_csv,
         export_xlsx,
+        "erase_on_request",
     ]
     readonly_fields = [
         "reference",
@@ -239,6 +247,16 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
 
     def has_add_permission(self, request):
         return False  # applications come from candidates only
+
+    def has_delete_permission(self, request, obj=None):
+        # Django's delete page and "delete selected" would skip the erasure path (files, audit line, admin
+        # log): an application goes only through the "Effacer (demande RGPD)" action.
+        return False
+
+    def has_erase_permission(self, request) -> bool:
+        """Erasure requests: whoever holds the delete permission on applications (superusers, coordinators;
+        a recruiter only when a superuser grants it to them). Rows stay limited to `visible_to`."""
+        return request.user.has_perm("applications.delete_application")
 
     # Columns ------------------------------------------------------------------------------------------
 
@@ -374,6 +392,36 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/applications/application/answer.html", context)
+
+    @admin.action(description=_("Effacer (demande RGPD)"), permissions=["erase"])
+    def erase_on_request(self, request, queryset):
+        """Erase the selected applications at their candidates' request, after a confirmation page."""
+        form = EraseForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            erased = []
+            for application in queryset:
+                erased.append(retention.erase_application(application, by=request.user).reference)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)s candidature effacée avec ses documents : %(references)s.",
+                    "%(count)s candidatures effacées avec leurs documents : %(references)s.",
+                    len(erased),
+                )
+                % {"count": len(erased), "references": ", ".join(erased)},
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Effacer des candidatures (demande RGPD)"),
+            "opts": self.model._meta,
+            "form": form,
+            "queryset": queryset,
+            "action": "erase_on_request",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/applications/application/erase.html", context)
 
 
 @admin.register(ReplyTemplate)

@@ -8,13 +8,13 @@ skipped and reported, never half-answered.
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from applications import pipeline
-from applications.models import Answer, Application, Outcome, RefusalReason, ReplyTemplate
+from applications.models import Answer, Application, Outcome, OutgoingEmail, RefusalReason, ReplyTemplate
+from applications.tasks import enqueue_email
 
 FALLBACK_LANGUAGE = "fr"
 
@@ -92,7 +92,7 @@ def compose(
     context = {
         "first_name": application.first_name,
         "last_name": application.last_name,
-        "posting": application.posting.title,
+        "posting": application.posting.localized("title", language),
         "organisation": organisations[0].organisation.name if organisations else "Passerelle",
         "reference": application.reference,
     }
@@ -102,11 +102,20 @@ def compose(
     return template, language, subject, body
 
 
-def send_answer_email(answer: Answer) -> None:
-    """The one place an answer leaves Passerelle: after commit, so a rolled-back answer sends nothing."""
-    recipient = answer.application.email
-    subject, body = answer.subject, answer.body
-    transaction.on_commit(lambda: send_mail(subject, body, None, [recipient]))
+def send_answer_email(answer: Answer) -> OutgoingEmail:
+    """The one place an answer leaves Passerelle: written to the outbox in the answering transaction and
+    queued after commit, so a rolled-back answer sends nothing and a mail server failure is retried like
+    the receipt (`applications.tasks`, `manage.py send_pending_emails`)."""
+    email = OutgoingEmail.objects.create(
+        application=answer.application,
+        kind=OutgoingEmail.Kind.ANSWER,
+        to=[answer.application.email],
+        subject=answer.subject,
+        body=answer.body,
+        language=answer.language,
+    )
+    transaction.on_commit(lambda: enqueue_email(email))
+    return email
 
 
 def answer_applications(

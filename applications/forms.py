@@ -1,7 +1,9 @@
+import unicodedata
 import uuid
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.functional import lazy
 from django.utils.html import format_html
@@ -19,17 +21,28 @@ from .models import Application
 # conditions of the scheme without storing the facts behind them.
 
 
+def refuse_control_characters(value: str) -> None:
+    """One-line fields hold no line breaks, tabs or other control characters (names end up in email headers)."""
+    if any(unicodedata.category(character) == "Cc" for character in value):
+        raise ValidationError(
+            _("Ce champ ne peut contenir ni retour à la ligne ni caractère de contrôle."),
+            code="control_character",
+        )
+
+
 def _country_choices():
     return [("", _("Choisir un pays")), *countries]
 
 
 def _consent_label():
+    # One sentence for translators, link included: its word order differs from one language to another.
     return format_html(
-        '{} <a href="{}">{}</a> {}',
-        _("J'accepte que mes données soient traitées pour cette candidature, comme l'explique la"),
-        reverse("applications:privacy"),
-        _("notice de confidentialité"),
-        _("(qui les reçoit, pourquoi, combien de temps, mes droits)."),
+        _(
+            "J'accepte que mes données soient traitées pour cette candidature, comme l'explique la "
+            '<a href="{privacy_url}">notice de confidentialité</a> (qui les reçoit, pourquoi, combien de '
+            "temps, mes droits)."
+        ),
+        privacy_url=reverse("applications:privacy"),
     )
 
 
@@ -37,10 +50,16 @@ class ApplicationForm(forms.Form):
     """The apply form of one posting: its language fields and eligibility box depend on the posting."""
 
     first_name = forms.CharField(
-        label=_("Prénom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+        label=_("Prénom"),
+        max_length=100,
+        validators=[refuse_control_characters],
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
     last_name = forms.CharField(
-        label=_("Nom"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+        label=_("Nom"),
+        max_length=100,
+        validators=[refuse_control_characters],
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
     )
     email = forms.EmailField(
         label=_("Adresse e-mail"),
@@ -51,12 +70,14 @@ class ApplicationForm(forms.Form):
     phone = forms.CharField(
         label=_("Téléphone"),
         max_length=40,
+        validators=[refuse_control_characters],
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )
     city = forms.CharField(
         label=_("Ville de résidence"),
         max_length=100,
+        validators=[refuse_control_characters],
         widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
     )
     country = forms.ChoiceField(
@@ -82,7 +103,10 @@ class ApplicationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 10}),
     )
     heard_from = forms.CharField(
-        label=_("Comment avez-vous connu cette offre ?"), max_length=200, required=False
+        label=_("Comment avez-vous connu cette offre ?"),
+        max_length=200,
+        required=False,
+        validators=[refuse_control_characters],
     )
     keep_for_future = forms.BooleanField(
         label=_("Conserver ma candidature deux ans pour de futures offres"),
@@ -222,7 +246,7 @@ def eligibility_conditions(posting: Posting) -> list[str]:
             )
         )
         if posting.eligibility:
-            conditions.append(posting.eligibility)
+            conditions.append(posting.localized("eligibility"))
     elif posting.eligibility:
-        conditions.append(posting.eligibility)
+        conditions.append(posting.localized("eligibility"))
     return conditions

@@ -242,6 +242,7 @@ class OutgoingEmail(models.Model):
     class Kind(models.TextChoices):
         RECEIPT = "receipt", _("Accusé de réception à la personne candidate")
         NOTIFICATION = "notification", _("Notification aux recruteur·euses")
+        ANSWER = "answer", _("Réponse à la personne candidate")
 
     MAX_ATTEMPTS = 6
     # Wait after the 1st, 2nd... failed attempt.

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -128,13 +130,18 @@ def _file_names(application: Application) -> list[str]:
 
 
 def _delete(application: Application, *, cause: str, by=None) -> Erasure:
-    """Delete one application, its history and notes (cascade), then its files once the transaction commits.
+    """Delete one application, its history, notes, outbox emails and admin log entries, then its files once
+    the transaction commits.
 
     The audit line, also written after commit, names the application by its reference only: no name, email
     or file name.
     """
     reference = application.reference
     names = _file_names(application)
+    # The admin log names the application (its __str__ has the candidate's name) and quotes added notes.
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Application), object_id=str(application.pk)
+    ).delete()
     _, rows = application.delete()
     erasure = Erasure(reference=reference, files=len(names), rows={k: v for k, v in rows.items() if v})
     actor = f", by user #{by.pk}" if by is not None else ""

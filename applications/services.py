@@ -4,7 +4,6 @@ import logging
 import uuid
 from collections.abc import Mapping
 
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -181,23 +180,3 @@ def withdraw_application(application: Application) -> None:
         if locked.can_be_withdrawn():  # A second click, or a decision taken meanwhile: nothing to do.
             locked.withdraw()
     application.refresh_from_db()
-
-
-def delete_application(application: Application) -> None:
-    """The candidate erases their application: the row, its history and its files.
-
-    Files are removed after the row is gone for good, so that a failed delete never leaves a row without
-    its files.
-    """
-    names = application.stored_files()
-    with transaction.atomic():
-        Application.objects.filter(pk=application.pk).delete()
-        transaction.on_commit(lambda: _delete_files(names))
-
-
-def _delete_files(names: list[str]) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except OSError:
-            logger.exception("Could not delete %s of an erased application", name)

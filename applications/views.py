@@ -1,18 +1,21 @@
+import io
+import json
 import uuid
+import zipfile
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.cache import cache
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 from django.views.generic import TemplateView
 
 from postings.models import Posting
 
-from . import services
-from .files import DocumentKind
+from . import retention, services
+from .files import DocumentKind, sanitise_filename
 from .forms import ApplicationForm
 from .models import Application, DownloadLog
 
@@ -133,12 +136,41 @@ def withdraw(request, uuid):
 
 @require_http_methods(["GET", "POST"])
 def delete(request, uuid):
-    """GET asks for confirmation; POST erases the application and its files."""
+    """GET asks for confirmation; POST erases the application and its files (the one erasure path)."""
     application = _own_application(uuid)
     if request.method == "POST":
-        services.delete_application(application)
+        retention.erase_application(application)
         return redirect("applications:deleted")
     return render(request, "applications/delete_confirm.html", {"application": application})
+
+
+@require_GET
+def my_data(request, uuid):
+    """Everything Passerelle holds about the candidate for this application, as a ZIP: `donnees.json` and
+    the documents they sent, under their sanitised names. A download changes nothing, so GET."""
+    application = _own_application(uuid)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        data = retention.export_candidate_data(application)
+        archive.writestr("donnees.json", json.dumps(data, ensure_ascii=False, indent=2))
+        for prefix, field_file, name in (
+            ("CV", application.cv, application.cv_name),
+            ("Lettre", application.letter_file, application.letter_name),
+        ):
+            if not field_file or not field_file.name:
+                continue
+            suffix = field_file.name.rsplit(".", 1)[-1].lower()
+            entry = f"{prefix} - {sanitise_filename(name) or 'document.' + suffix}"
+            try:
+                with field_file.open("rb") as handle:
+                    archive.writestr(entry, handle.read())
+            except FileNotFoundError as error:
+                raise Http404("A document is missing from storage.") from error
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="passerelle-{application.reference}.zip"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 class DeletedView(TemplateView):

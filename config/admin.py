@@ -56,6 +56,9 @@ class OptionalOTPAuthenticationForm(OTPAuthenticationFormMixin, AdminAuthenticat
 
 class PasserelleAdminSite(admin.AdminSite):
     login_form = OptionalOTPAuthenticationForm
+    site_header = _("Passerelle – espace recruteurs")
+    site_title = _("Passerelle")
+    index_title = _("Tableau de bord")
 
     def has_permission(self, request) -> bool:
         if not super().has_permission(request):

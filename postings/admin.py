@@ -15,6 +15,8 @@ from django.utils.translation import ngettext
 from organisations.admin_reach import InReachAdmin, ReachListFilter
 from organisations.models import Membership, Organisation
 from postings.models import (
+    TRANSLATED_POSTING_FIELDS,
+    TRANSLATION_LANGUAGES,
     PayComponent,
     Phase,
     Posting,
@@ -302,6 +304,21 @@ class PostingAdmin(InReachAdmin):
         ),
         (_("Candidater"), {"fields": ["how_to_apply", "contact_email", "contact_phone"]}),
         (
+            _("Traductions"),
+            {
+                "classes": ["collapse"],
+                "description": _(
+                    "Versions anglaise et néerlandaise du contenu. Un champ laissé vide est affiché en français "
+                    "sur les pages en anglais ou en néerlandais, avec un avertissement."
+                ),
+                "fields": [
+                    f"{name}_{language}"
+                    for name in TRANSLATED_POSTING_FIELDS
+                    for language in TRANSLATION_LANGUAGES
+                ],
+            },
+        ),
+        (
             _("Publication"),
             {"fields": ["status", "published_at", "site_link", "version", "created_at", "updated_at"]},
         ),
@@ -348,25 +365,37 @@ class PostingAdmin(InReachAdmin):
 
     # Actions: each calls the posting's own transition --------------------------------------------------
 
-    def _transition(self, request, queryset, method: str, done) -> None:
+    def _transition(self, request, queryset, method: str) -> int:
         count = 0
         for posting in queryset:
             getattr(posting, method)()
             self.log_change(request, posting, [{"changed": {"fields": ["status"]}}])
             count += 1
-        self.message_user(request, done % {"count": count}, messages.SUCCESS)
+        return count
+
+    def _report(self, request, message: str, count: int) -> None:
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     @admin.action(description=_("Publier les offres sélectionnées"), permissions=["change"])
     def publish(self, request, queryset):
-        self._transition(request, queryset, "publish", _("%(count)s offre(s) publiée(s)."))
+        count = self._transition(request, queryset, "publish")
+        self._report(
+            request, ngettext("%(count)s offre publiée.", "%(count)s offres publiées.", count), count
+        )
 
     @admin.action(description=_("Clôturer les offres sélectionnées"), permissions=["change"])
     def close(self, request, queryset):
-        self._transition(request, queryset, "close", _("%(count)s offre(s) clôturée(s)."))
+        count = self._transition(request, queryset, "close")
+        self._report(
+            request, ngettext("%(count)s offre clôturée.", "%(count)s offres clôturées.", count), count
+        )
 
     @admin.action(description=_("Archiver les offres sélectionnées"), permissions=["change"])
     def archive(self, request, queryset):
-        self._transition(request, queryset, "archive", _("%(count)s offre(s) archivée(s)."))
+        count = self._transition(request, queryset, "archive")
+        self._report(
+            request, ngettext("%(count)s offre archivée.", "%(count)s offres archivées.", count), count
+        )
 
     def _intermediate_page(self, request, queryset, *, form, template, title, action):
         context = {
@@ -427,7 +456,14 @@ class PostingAdmin(InReachAdmin):
             self.message_user(
                 request,
                 format_html(
-                    "{} {}", _("Brouillon(s) créé(s) pour %(session)s :") % {"session": session}, links
+                    "{} {}",
+                    ngettext(
+                        "Brouillon créé pour %(session)s :",
+                        "Brouillons créés pour %(session)s :",
+                        len(copies),
+                    )
+                    % {"session": session},
+                    links,
                 ),
                 messages.SUCCESS,
             )

@@ -136,7 +136,7 @@ def deadline_event(posting: Posting, *, title: str) -> Event:
 
 
 def posting_calendar(posting: Posting, *, now: datetime | None = None) -> str:
-    title = demo_title(posting.title, is_demo=posting.is_demo)
+    title = demo_title(posting.localized("title"), is_demo=posting.is_demo)
     events = [
         phase_event(phase, uid_prefix=f"posting-{posting.pk}", context_title=title)
         for phase in posting.phases_for_display()
@@ -155,5 +155,7 @@ def session_calendar(session: Session, *, postings: Iterable[Posting], now: date
     ]
     for posting in postings:
         if posting.deadline is not None:
-            events.append(deadline_event(posting, title=demo_title(posting.title, is_demo=posting.is_demo)))
+            events.append(
+                deadline_event(posting, title=demo_title(posting.localized("title"), is_demo=posting.is_demo))
+            )
     return render_calendar(name=name, events=events, now=now)

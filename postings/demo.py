@@ -16,7 +16,14 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from organisations.models import Organisation
-from postings.models import Phase, Posting, Programme, Session
+from postings.models import (
+    TRANSLATED_POSTING_FIELDS,
+    TRANSLATION_LANGUAGES,
+    Phase,
+    Posting,
+    Programme,
+    Session,
+)
 
 DEMO_SLUG_SUFFIX = "-demo"
 DEMO_CONTACT_EMAIL = "recrutement-demo@example.org"
@@ -46,6 +53,28 @@ DEMO_HOW_TO_APPLY = (
     "candidatures de démonstration restent dans Passerelle et ne sont transmises à aucune organisation."
 )
 
+# The same two texts for the copies' English and Dutch versions (used when the real posting has one).
+DEMO_SUMMARY_PREFIX_TRANSLATIONS = {
+    "en": (
+        "Demonstration posting: it reuses the content of a real posting, now closed, with fictitious dates. "
+        "Applications sent here are passed on to no organisation."
+    ),
+    "nl": (
+        "Demonstratievacature: ze neemt de inhoud over van een echte vacature die intussen afgesloten is, met "
+        "fictieve data. Kandidaturen die u hier verstuurt, worden aan geen enkele organisatie bezorgd."
+    ),
+}
+DEMO_HOW_TO_APPLY_TRANSLATIONS = {
+    "en": (
+        "Demonstration: apply online with the form on this page (CV and cover letter). Demonstration "
+        "applications stay in Passerelle and are passed on to no organisation."
+    ),
+    "nl": (
+        "Demonstratie: solliciteer online met het formulier op deze pagina (cv en motivatiebrief). "
+        "Demonstratiekandidaturen blijven in Passerelle en worden aan geen enkele organisatie bezorgd."
+    ),
+}
+
 # Fields copied as they are from a reference posting to its demo copy.
 COPIED_POSTING_FIELDS = [
     "title",
@@ -72,6 +101,13 @@ COPIED_POSTING_FIELDS = [
     "working_time",
     "duration_months",
     "starts_asap",
+    # Translations, except the summary and how to apply, which get the demonstration wording like the French.
+    *(
+        f"{name}_{language}"
+        for name in TRANSLATED_POSTING_FIELDS
+        if name not in ("summary", "how_to_apply")
+        for language in TRANSLATION_LANGUAGES
+    ),
 ]
 
 
@@ -249,6 +285,13 @@ def refresh_demo_set(*, today: date | None = None) -> DemoSet:
             published_at=published_at,
             is_demo=True,
         )
+        for language in TRANSLATION_LANGUAGES:
+            real_summary = getattr(real, f"summary_{language}")
+            prefix = DEMO_SUMMARY_PREFIX_TRANSLATIONS[language]
+            values[f"summary_{language}"] = f"{prefix}\n\n{real_summary}" if real_summary else ""
+            values[f"how_to_apply_{language}"] = (
+                DEMO_HOW_TO_APPLY_TRANSLATIONS[language] if getattr(real, f"title_{language}") else ""
+            )
         posting, _ = Posting.objects.update_or_create(slug=demo_slug(real.slug), defaults=values)
         posting.themes.set(real.themes.all())
         sync_related(

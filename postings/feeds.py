@@ -51,10 +51,11 @@ class PostingFeed(Feed):
 
     def item_title(self, item: Posting) -> str:
         # Django escapes the title in the XML; demonstration postings say so in every reader.
-        return demo_title(item.title, is_demo=item.is_demo)
+        return demo_title(item.localized("title"), is_demo=item.is_demo)
 
     def item_description(self, item: Posting) -> str:
-        return item.summary or item.theme_label or item.title
+        # In the feed's language (its URL prefix), French where the posting has no translation.
+        return item.localized("summary") or item.localized("theme_label") or item.localized("title")
 
     def item_link(self, item: Posting) -> str:
         return item.get_absolute_url()

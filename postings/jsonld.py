@@ -88,9 +88,10 @@ def job_locations(posting: Posting) -> list[dict]:
 
 
 def description_html(posting: Posting) -> str:
-    """Summary then missions as escaped HTML paragraphs (Google reads the description as HTML)."""
-    blocks = [text for text in (posting.summary, posting.missions) if text.strip()]
-    return "\n".join(linebreaks(text, autoescape=True) for text in blocks) or posting.title
+    """Summary then missions as escaped HTML paragraphs (Google reads the description as HTML), in the page's
+    language where the posting has a translation, otherwise in French."""
+    blocks = [text for text in (posting.localized("summary"), posting.localized("missions")) if text.strip()]
+    return "\n".join(linebreaks(text, autoescape=True) for text in blocks) or posting.localized("title")
 
 
 def _number(amount: Decimal) -> int | float:
@@ -104,7 +105,7 @@ def job_posting_jsonld(posting: Posting, *, request_or_base_url: HttpRequest | s
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "JobPosting",
-        "title": posting.title,
+        "title": str(posting.localized("title")),
         "description": description_html(posting),
         "identifier": {"@type": "PropertyValue", "name": "Passerelle", "value": posting.slug},
         "url": absolute_url(posting.get_absolute_url(), request_or_base_url),

@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -243,6 +243,51 @@ class PostingQuerySet(models.QuerySet):
         return filter_postings(self, query)
 
 
+# Posting content that recruiters may write in English and Dutch beside the French original. Each field below
+# has `<name>_en` and `<name>_nl` siblings on Posting; an empty one falls back to the French text.
+TRANSLATED_POSTING_FIELDS = (
+    "title",
+    "theme_label",
+    "summary",
+    "eligibility",
+    "context",
+    "missions",
+    "profile",
+    "assets",
+    "offer",
+    "how_to_apply",
+)
+TRANSLATION_LANGUAGES = ("en", "nl")
+SOURCE_LANGUAGE = "fr"
+
+
+class LocalizedText(str):
+    """A posting's text in one language, with that language (`lang`) for the page's `lang` attribute."""
+
+    lang: str
+
+    def __new__(cls, value: str, lang: str):
+        text = super().__new__(cls, value)
+        text.lang = lang
+        return text
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.lang != (translation.get_language() or SOURCE_LANGUAGE).split("-")[0] and bool(self)
+
+
+class LocalizedPosting:
+    """`posting.localized_content.title` in templates: the field in the active language, else in French."""
+
+    def __init__(self, posting: "Posting"):
+        self._posting = posting
+
+    def __getattr__(self, name: str) -> LocalizedText:
+        if name not in TRANSLATED_POSTING_FIELDS:
+            raise AttributeError(name)
+        return self._posting.localized(name)
+
+
 class Posting(models.Model):
     class Kind(models.TextChoices):
         VOLUNTEER = "volunteer", _("Mission de volontariat")
@@ -362,6 +407,28 @@ class Posting(models.Model):
     )
     contact_phone = models.CharField(_("téléphone de contact"), max_length=40, blank=True)
 
+    # Translations (see TRANSLATED_POSTING_FIELDS): empty means "shown in French".
+    title_en = models.CharField(_("intitulé en anglais"), max_length=255, blank=True)
+    title_nl = models.CharField(_("intitulé en néerlandais"), max_length=255, blank=True)
+    theme_label_en = models.CharField(_("thématique affichée en anglais"), max_length=200, blank=True)
+    theme_label_nl = models.CharField(_("thématique affichée en néerlandais"), max_length=200, blank=True)
+    summary_en = models.TextField(_("résumé en anglais"), blank=True)
+    summary_nl = models.TextField(_("résumé en néerlandais"), blank=True)
+    eligibility_en = models.TextField(_("conditions d'éligibilité en anglais"), blank=True)
+    eligibility_nl = models.TextField(_("conditions d'éligibilité en néerlandais"), blank=True)
+    context_en = models.TextField(_("contexte en anglais"), blank=True)
+    context_nl = models.TextField(_("contexte en néerlandais"), blank=True)
+    missions_en = models.TextField(_("missions et responsabilités en anglais"), blank=True)
+    missions_nl = models.TextField(_("missions et responsabilités en néerlandais"), blank=True)
+    profile_en = models.TextField(_("profil recherché en anglais"), blank=True)
+    profile_nl = models.TextField(_("profil recherché en néerlandais"), blank=True)
+    assets_en = models.TextField(_("atouts en anglais"), blank=True)
+    assets_nl = models.TextField(_("atouts en néerlandais"), blank=True)
+    offer_en = models.TextField(_("ce que nous proposons en anglais"), blank=True)
+    offer_nl = models.TextField(_("ce que nous proposons en néerlandais"), blank=True)
+    how_to_apply_en = models.TextField(_("comment candidater en anglais"), blank=True)
+    how_to_apply_nl = models.TextField(_("comment candidater en néerlandais"), blank=True)
+
     # Publication
     status = models.CharField(_("publication"), max_length=20, choices=Status, default=Status.DRAFT)
     published_at = models.DateTimeField(_("publiée le"), null=True, blank=True)
@@ -428,8 +495,49 @@ class Posting(models.Model):
             self.missions,
             self.profile,
             self.assets,
+            *(
+                getattr(self, f"{name}_{language}")
+                for name in ("title", "summary")
+                for language in TRANSLATION_LANGUAGES
+            ),
         ]
         return fold("\n".join(p for p in parts if p))
+
+    # Content in the visitor's language ----------------------------------------------------------------
+
+    def localized(self, name: str, language: str | None = None) -> LocalizedText:
+        """The field `name` in `language` (default: the active one), or the French text when it has no
+        translation there. The result knows which language it is in (`.lang`)."""
+        if name not in TRANSLATED_POSTING_FIELDS:
+            raise ValueError(f"{name} is not a translated posting field")
+        language = (language or translation.get_language() or SOURCE_LANGUAGE).split("-")[0]
+        if language in TRANSLATION_LANGUAGES:
+            text = getattr(self, f"{name}_{language}")
+            if text.strip():
+                return LocalizedText(text, language)
+        return LocalizedText(getattr(self, name), SOURCE_LANGUAGE)
+
+    @property
+    def localized_content(self) -> LocalizedPosting:
+        return LocalizedPosting(self)
+
+    def is_available_in(self, language: str) -> bool:
+        """Written in that language: French always, another language when its title is translated."""
+        language = language.split("-")[0]
+        if language not in TRANSLATION_LANGUAGES:
+            return language == SOURCE_LANGUAGE
+        return bool(getattr(self, f"title_{language}").strip())
+
+    def untranslated_fields(self, language: str) -> list[str]:
+        """The fields with French text and no translation in `language`: shown in French on its pages."""
+        language = language.split("-")[0]
+        if language not in TRANSLATION_LANGUAGES:
+            return []
+        return [
+            name
+            for name in TRANSLATED_POSTING_FIELDS
+            if getattr(self, name).strip() and not getattr(self, f"{name}_{language}").strip()
+        ]
 
     # Rules about one posting -------------------------------------------------------------------------
 

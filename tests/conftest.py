@@ -11,6 +11,15 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _french_by_default():
+    """A request under /en/ or /nl/ leaves that language active in the test thread; each test starts in French."""
+    from django.utils import translation
+
+    with translation.override("fr"):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Users are created with real hashing otherwise: seconds per test for nothing a test looks at.
     The password policy itself (validators) does not depend on the hasher."""
@@ -74,3 +83,15 @@ def cast(db):
         recruiter_b=f.make_staff("recruteur-b", organisation=org_b),
         superuser=f.make_user("admin", is_staff=True, is_superuser=True),
     )
+
+
+def pytest_configure(config):
+    """Compile the translation catalogues before any test renders a page: the .mo files are not committed
+    (see postings/management/commands/compile_catalogues.py)."""
+    from django.core.management import call_command
+    from django.utils.translation import trans_real
+
+    call_command("compile_catalogues", verbosity=0)
+    # Translations loaded before the compilation (none expected) would be stale: start from the new files.
+    trans_real._translations = {}
+    trans_real._default = None

@@ -61,7 +61,8 @@ MATRIX = [
     (
         "application A delete",
         admin_url("applications_application_delete", application_a),
-        (403, 403, 404, 302, 200),
+        # Closed to everyone: applications are erased only through the "Effacer (demande RGPD)" action.
+        (403, 403, 404, 302, 403),
     ),
     (
         "application A history",

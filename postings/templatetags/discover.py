@@ -39,7 +39,7 @@ def opengraph_alternate_locales() -> list[str]:
 @register.filter
 def display_title(posting) -> str:
     """The posting's title, prefixed "[Démonstration]" for a demonstration posting."""
-    return demo_title(posting.title, is_demo=posting.is_demo)
+    return demo_title(posting.localized("title"), is_demo=posting.is_demo)
 
 
 @register.simple_tag

@@ -6,7 +6,6 @@ import zipfile
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import translation
 
 MINIMAL_PDF = (
     b"%PDF-1.4\n"
@@ -129,13 +128,6 @@ def _fresh_rate_limit():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _french_by_default():
-    """A request under /en/ leaves English active in the test thread; each test starts in French."""
-    with translation.override("fr"):
-        yield
 
 
 @pytest.fixture

@@ -1,14 +1,21 @@
 """Answer every candidate: one email each in their language, recorded, the reason only when shared."""
 
+import smtplib
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.mail.backends.locmem import EmailBackend
+from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
-from applications.models import Answer, Application, Outcome, RefusalReason, ReplyTemplate
+from applications.models import Answer, Application, Outcome, OutgoingEmail, RefusalReason, ReplyTemplate
 from tests import factories as f
 
-pytestmark = pytest.mark.django_db
+# Answers go through the outbox; the immediate backend sends them as soon as the transaction commits.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
 CHANGELIST = "admin:applications_application_changelist"
 
@@ -216,3 +223,38 @@ def test_coordinators_edit_reply_templates_and_recruiters_only_read_them(cast, c
     assert client.post(url, data).status_code == 302
     template.refresh_from_db()
     assert template.subject == "Bonne nouvelle, {first_name}"
+
+
+def test_an_smtp_failure_while_answering_keeps_the_answer_and_the_email_is_retried(
+    cast, client, monkeypatch, django_capture_on_commit_callbacks
+):
+    first = f.make_application(posting=cast.posting_a, first_name="Aurélie")
+    second = f.make_application(posting=cast.posting_a, first_name="Grace")
+    client.force_login(cast.recruiter_a)
+
+    def refuse(self, messages):
+        raise smtplib.SMTPException("451 4.3.0 Mail server temporarily unavailable")
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = answer(client, [first, second], outcome=Outcome.REJECTED)
+
+    assert "2 réponses envoyées" in response.content.decode()
+    assert mail.outbox == []
+    pending = OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.ANSWER)
+    assert sorted(pending.values_list("to", flat=True)) == sorted([[first.email], [second.email]])
+    for email in pending:
+        assert (email.status, email.attempts) == (OutgoingEmail.Status.PENDING, 1)
+        assert "SMTPException" in email.last_error
+    for application in (first, second):
+        application.refresh_from_db()
+        assert application.status == Application.Status.REJECTED
+        assert Answer.objects.filter(application=application).count() == 1
+
+    monkeypatch.undo()
+    pending.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    call_command("send_pending_emails")
+
+    assert sorted(message.to[0] for message in mail.outbox) == sorted([first.email, second.email])
+    assert {message.body for message in mail.outbox} == set(Answer.objects.values_list("body", flat=True))
+    assert set(pending.values_list("status", "attempts")) == {(OutgoingEmail.Status.SENT, 2)}

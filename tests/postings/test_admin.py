@@ -55,7 +55,7 @@ def test_publish_close_and_archive_call_the_posting_transitions(cast, client):
     response = act(client, "archive", [draft])
     draft.refresh_from_db()
     assert draft.status == Posting.Status.ARCHIVED
-    assert "1 offre(s) archivée(s)" in response.content.decode()
+    assert "1 offre archivée." in response.content.decode()
 
 
 def test_actions_never_touch_postings_out_of_reach(cast, client):
@@ -140,7 +140,7 @@ def test_duplicate_copies_every_part_as_a_draft_with_a_new_slug(cast, client):
     copies = Posting.objects.filter(session=next_session).order_by("pk")
     assert [c.slug for c in copies] == ["mission-a-session-31", "mission-a-session-31-2"]
     copy = copies[0]
-    assert "Brouillon(s) créé(s)" in response.content.decode()
+    assert "Brouillon créé pour" in response.content.decode()
     assert (copy.status, copy.published_at, copy.deadline, copy.title) == (
         Posting.Status.DRAFT,
         None,

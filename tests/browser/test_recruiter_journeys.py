@@ -1,0 +1,104 @@
+"""Recruiters in the admin, in a real browser: the real login form, the search, the status form, the answer
+action with its intermediate page, the export; and a recruiter of another organisation who sees nothing."""
+
+import pytest
+from django.core import mail
+
+from applications.models import Answer, Application, Outcome
+from organisations.models import Membership
+from tests import factories as f
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "correct-horse-battery-staple"  # tests/factories.make_user's default
+
+
+@pytest.fixture
+def recruitment(backoffice_data):
+    org_a = f.make_organisation(name="Organisation A", slug="org-a")
+    org_b = f.make_organisation(name="Organisation B", slug="org-b", country="BE", city="Liège")
+    posting = f.published_posting(title="Mission A", slug="mission-a", organisations={"host": org_a})
+    f.make_application(posting=f.published_posting(organisations={"host": org_a}), last_name="Autre")
+    application = f.make_application(posting=posting, first_name="Amina", last_name="Diallo")
+    return {
+        "application": application,
+        "recruiter_a": f.make_staff("recruteur-a", organisation=org_a, role=Membership.Role.RECRUITER),
+        "recruiter_b": f.make_staff("recruteur-b", organisation=org_b, role=Membership.Role.RECRUITER),
+    }
+
+
+def log_in(browsing, username: str) -> None:
+    page = browsing.page
+    browsing.goto("/admin/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("#id_password").press("Enter")
+    page.wait_for_selector("#user-tools")
+
+
+def search(browsing, reference: str) -> None:
+    page = browsing.page
+    browsing.goto("/admin/applications/application/")
+    page.locator("#searchbar").fill(reference)
+    page.locator("#searchbar").press("Enter")
+    page.wait_for_url(f"**?q={reference}")
+
+
+def test_a_recruiter_finds_moves_answers_and_exports_an_application(browsing, recruitment):
+    page = browsing.page
+    application = recruitment["application"]
+    log_in(browsing, "recruteur-a")
+
+    search(browsing, application.reference)
+    rows = page.locator("#result_list tbody tr")
+    assert rows.count() == 1
+    rows.get_by_role("link", name=application.reference).click()
+
+    page.locator("#id_move_to").select_option(Application.Status.IN_REVIEW.value)
+    page.locator("#id_move_note").fill("Profil solide, à voir en entretien.")
+    page.locator("input[name=_save]").click()
+    page.wait_for_selector(".messagelist")
+    application.refresh_from_db()
+    assert application.status == Application.Status.IN_REVIEW
+    assert application.status_changes.last().note == "Profil solide, à voir en entretien."
+
+    search(browsing, application.reference)
+    page.locator("#result_list tbody tr input.action-select").check()
+    page.locator("select[name=action]").select_option("answer_candidates")
+    page.locator("button[name=index]").click()
+    # The intermediate page: which answer, then confirm.
+    page.get_by_role("heading", name="1 élément sélectionné").wait_for()
+    page.get_by_label("Réponse").select_option(Outcome.SHORTLISTED.value)
+    page.get_by_role("button", name="Envoyer les réponses").click()
+
+    assert page.locator(".messagelist").inner_text().strip().startswith("1 réponse envoyée.")
+    application.refresh_from_db()
+    assert application.status == Application.Status.SHORTLISTED
+    assert Answer.objects.filter(application=application, outcome=Outcome.SHORTLISTED).count() == 1
+    assert any(m.to == [application.email] for m in mail.outbox)
+
+    actions = page.locator("select[name=action] option").evaluate_all("options => options.map(o => o.value)")
+    if "export_csv" in actions:  # the export action comes from the exports branch
+        search(browsing, application.reference)
+        page.locator("#result_list tbody tr input.action-select").check()
+        page.locator("select[name=action]").select_option("export_csv")
+        with page.expect_download() as download:
+            page.locator("button[name=index]").click()
+        content = download.value.path().read_text(encoding="utf-8-sig")
+        assert application.reference in content
+        assert "Autre" not in content  # only the selected row
+    assert browsing.problems == []
+
+
+def test_a_recruiter_of_another_organisation_sees_nothing_of_it(browsing, recruitment):
+    page = browsing.page
+    application = recruitment["application"]
+    log_in(browsing, "recruteur-b")
+
+    search(browsing, application.reference)
+    assert page.locator("#result_list tbody tr").count() == 0
+    assert "Diallo" not in page.content()  # the reference itself is echoed in the search box
+
+    response = browsing.goto(f"/admin/applications/application/{application.pk}/change/")
+    assert response.status == 404
+    assert "Diallo" not in page.content()
