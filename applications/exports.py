@@ -148,7 +148,12 @@ def _posting_columns(posting_ids) -> dict[int, _PostingColumns]:
     def joined(posting_id: int, role: str) -> str:
         return ", ".join(names.get((posting_id, role), ()))
 
-    postings = Posting.objects.filter(pk__in=posting_ids).select_related("session__programme")
+    # Only what a row shows: full postings (long texts) made the peak memory grow with the number of postings.
+    postings = (
+        Posting.objects.filter(pk__in=posting_ids)
+        .select_related("session__programme")
+        .only("pk", "title", "session__name", "session__programme__name", "session__programme__short_name")
+    )
     return {
         posting.pk: _PostingColumns(
             title=posting.title,

@@ -1,12 +1,20 @@
 """Public pages: the listing (home page), a posting, a session. Read-only; nothing changes on GET."""
 
+import hashlib
 import math
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, QuerySet, Window
+from django.db.models import Count, Min, Prefetch, QuerySet, Window
+from django.http import HttpResponse
+from django.middleware.csp import get_nonce
+from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
+from postings import cache as postings_cache
 from postings.filters import PostingFilter
 from postings.models import Posting, PostingOrganisation, Session
 
@@ -65,16 +73,67 @@ def paginate_with_total(queryset: QuerySet, per_page: int, page_param: str | Non
     return Page(rows, number, paginator), notices
 
 
+# How long a rendered listing page is kept at most: it says "N days left" and must drop a posting soon after
+# its deadline (page_cache_timeout() also stops at the next deadline).
+PAGE_CACHE_SECONDS = 60
+# Stands for the CSP nonce in a cached page; replaced by the nonce of each response that replays it.
+NONCE_PLACEHOLDER = b"%%passerelle-csp-nonce%%"
+
+
+def anonymous_page_key(request) -> str | None:
+    """The cache key of a listing page for a visitor without a session, or None when it must be rendered.
+
+    Only visitors with no session and no pending message share pages: the page then holds nothing personal
+    (no CSRF token, no message, no user). The key follows the postings' version (postings/cache.py), the
+    language and the whole query string.
+    """
+    if request.COOKIES.get(settings.SESSION_COOKIE_NAME) or request.COOKIES.get("messages"):
+        return None
+    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    return postings_cache.key("listing-page", get_language(), digest)
+
+
+def next_deadline(now=None):
+    """The soonest deadline of an open posting; cached until it passes or the postings change."""
+    now = now or timezone.now()
+    key = postings_cache.key("next-deadline")
+    cached = cache.get(key)
+    if cached is not None and (cached == "none" or cached > now):
+        return None if cached == "none" else cached
+    deadline = Posting.objects.open_for_applications(now).aggregate(next=Min("deadline"))["next"]
+    timeout = PAGE_CACHE_SECONDS if deadline is None else max(1, math.ceil((deadline - now).total_seconds()))
+    cache.set(key, deadline or "none", timeout=timeout)
+    return deadline
+
+
+def page_cache_timeout(now=None) -> int:
+    """PAGE_CACHE_SECONDS, or less when a posting's deadline comes first (it must leave the open listing)."""
+    now = now or timezone.now()
+    deadline = next_deadline(now)
+    if deadline is None:
+        return PAGE_CACHE_SECONDS
+    return max(1, min(PAGE_CACHE_SECONDS, math.ceil((deadline - now).total_seconds())))
+
+
 class PostingListView(ListView):
     template_name = "postings/posting_list.html"
     context_object_name = "postings"
     paginate_by = PER_PAGE_CHOICES[0]
 
     def get(self, request, *args, **kwargs):
+        key = anonymous_page_key(request)
+        if key is not None and (cached := cache.get(key)) is not None:
+            # Each response gets its own CSP nonce, also when its page comes from the cache.
+            return HttpResponse(cached.replace(NONCE_PLACEHOLDER, str(get_nonce(request)).encode()))
         self.notices: list[str] = []
         # Always bound (even to an empty query string) so that the default "open only" rule and order apply.
         self.filterset = PostingFilter(request.GET, queryset=Posting.objects.published(), request=request)
-        return super().get(request, *args, **kwargs)
+        response = super().get(request, *args, **kwargs)
+        if key is not None:
+            response.render()
+            content = response.content.replace(str(get_nonce(request)).encode(), NONCE_PLACEHOLDER)
+            cache.set(key, content, timeout=page_cache_timeout())
+        return response
 
     def get_queryset(self):
         return with_card_relations(self.filterset.qs)

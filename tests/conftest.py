@@ -11,6 +11,16 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached pages, filter options and rate-limit counts never leak from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _french_by_default():
     """A request under /en/ or /nl/ leaves that language active in the test thread; each test starts in French."""
     from django.utils import translation

@@ -91,10 +91,17 @@ def test_every_message_is_translated_and_none_is_fuzzy(language):
 def test_translations_keep_every_placeholder(language):
     wrong = []
     for entry in catalogue(language):
-        translations = entry.msgstr_plural.values() if entry.msgid_plural else [entry.msgstr]
-        for text in translations:
-            if set(_PLACEHOLDER.findall(text)) != set(_PLACEHOLDER.findall(entry.msgid)):
-                wrong.append((entry.msgid, text))
+        if entry.msgid_plural:
+            # Form 0 is the singular, every other form a plural (as gettext's own `msgfmt -c` checks them).
+            pairs = [
+                (entry.msgid if n == 0 else entry.msgid_plural, text)
+                for n, text in entry.msgstr_plural.items()
+            ]
+        else:
+            pairs = [(entry.msgid, entry.msgstr)]
+        for source, text in pairs:
+            if set(_PLACEHOLDER.findall(text)) != set(_PLACEHOLDER.findall(source)):
+                wrong.append((source, text))
     assert not wrong
 
 

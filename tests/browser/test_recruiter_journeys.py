@@ -77,17 +77,17 @@ def test_a_recruiter_finds_moves_answers_and_exports_an_application(browsing, re
     assert Answer.objects.filter(application=application, outcome=Outcome.SHORTLISTED).count() == 1
     assert any(m.to == [application.email] for m in mail.outbox)
 
-    actions = page.locator("select[name=action] option").evaluate_all("options => options.map(o => o.value)")
-    if "export_csv" in actions:  # the export action comes from the exports branch
-        search(browsing, application.reference)
-        page.locator("#result_list tbody tr input.action-select").check()
-        page.locator("select[name=action]").select_option("export_csv")
-        with page.expect_download() as download:
-            page.locator("button[name=index]").click()
-        content = download.value.path().read_text(encoding="utf-8-sig")
-        assert application.reference in content
-        assert "Autre" not in content  # only the selected row
-    assert browsing.problems == []
+    search(browsing, application.reference)
+    page.locator("#result_list tbody tr input.action-select").check()
+    page.locator("select[name=action]").select_option("export_csv")
+    with page.expect_download() as download:
+        page.locator("button[name=index]").click()
+    content = download.value.path().read_text(encoding="utf-8-sig")
+    assert application.reference in content
+    assert "Autre" not in content  # only the selected row
+    # The form's navigation turns into a download: Chromium reports that navigation as aborted.
+    changelist = f"/admin/applications/application/?q={application.reference}"
+    assert [p for p in browsing.problems if not p.endswith(changelist)] == []
 
 
 def test_a_recruiter_of_another_organisation_sees_nothing_of_it(browsing, recruitment):

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 
+from postings import cache as postings_cache
 from postings.demo import refresh_demo_set
 from postings.models import Posting
 
@@ -77,6 +78,7 @@ class Command(BaseCommand):
                 demo = None if no_demo else refresh_demo_set()
         except IntegrityError as error:
             raise CommandError(f"Chargement annulé, rien n'a été modifié : {error}") from error
+        postings_cache.bump()  # bulk_update sends no signal: cached listing pages must not outlive it
 
         open_now = Posting.objects.filter(pk__in=posting_pks).open_for_applications().count()
         organisations = sum(obj["model"] == "organisations.organisation" for obj in objects)

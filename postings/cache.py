@@ -1,0 +1,29 @@
+"""A version number for everything the public listing derives from postings, and the helpers that use it.
+
+Any save or delete of a posting or of what its pages show (organisations, places, languages, themes,
+sessions) bumps the version (postings/signals.py); cached values are keyed on it, so a change shows at once and
+nothing needs deleting. Keys live in the default cache: local memory per process by default, Redis when
+`CACHE_URL` is set (then every worker sees a bump at once).
+"""
+
+import time
+
+from django.core.cache import cache
+
+VERSION_KEY = "postings:version"
+
+
+def version() -> int:
+    current = cache.get(VERSION_KEY)
+    if current is None:
+        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+        current = cache.get(VERSION_KEY)
+    return current
+
+
+def bump() -> None:
+    cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+
+
+def key(*parts) -> str:
+    return ":".join(["postings", str(version()), *map(str, parts)])
