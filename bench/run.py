@@ -114,6 +114,9 @@ def machine() -> dict:
         "cpu": cpu,
         "postgresql": pg,
         "python": platform.python_version(),
+        "commit": subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip(),
         "kernel": platform.release(),
     }
 
@@ -625,7 +628,7 @@ def write_report(path: Path, all_results: dict, info: dict, args, command: str) 
         "<!-- Written by bench/run.py; rerun it rather than editing the figures by hand. -->",
         "",
         f"Recorded {str(getattr(args, 'recorded_at', None) or datetime.datetime.now(datetime.UTC))[:16].replace('T', ' ')} UTC "
-        f"with `{command}`.",
+        f"with `{command}`" + (f", code at commit {info['commit']}." if info.get("commit") else "."),
         "",
         f"Machine: {info['nproc']} CPU ({info['cpu']}), {info['memory_gb']} GB RAM, PostgreSQL "
         f"{info['postgresql']}, Python {info['python']}, Linux {info['kernel']}. Server: gunicorn "
