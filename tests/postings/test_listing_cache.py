@@ -1,4 +1,4 @@
-"""The anonymous listing is served from a cache that follows every change of the postings at once.
+"""The anonymous listing and posting pages are served from a cache that follows every change of the postings at once.
 
 Rendered pages and filter options are keyed on a version bumped by any save or delete of a posting or of
 what its pages show (postings/cache.py, postings/signals.py).
@@ -106,3 +106,17 @@ def test_a_page_from_the_cache_carries_the_nonce_of_its_own_response(client):
     assert nonce not in first["Content-Security-Policy"]
     assert f'nonce="{nonce}"'.encode() in again.content
     assert b"passerelle-csp-nonce" not in again.content
+
+
+def test_a_posting_page_is_replayed_without_a_query_and_follows_its_changes(
+    client, django_assert_num_queries
+):
+    posting = f.published_posting(title="Observatoire des frontières")
+    client.get(posting.get_absolute_url())
+
+    with django_assert_num_queries(0):
+        assert "Observatoire des frontières" in client.get(posting.get_absolute_url()).content.decode()
+
+    posting.title = "Observatoire des droits à la frontière"
+    posting.save()
+    assert "Observatoire des droits à la frontière" in client.get(posting.get_absolute_url()).content.decode()

@@ -82,7 +82,8 @@ def test_the_listing_count_is_the_same_at_5_and_25_postings(client):
     assert small == large == LISTING_QUERIES
 
 
-# Detail: the posting with its session and programme (1), then one query per kind of related row:
+# Detail, rendered (a replay from the cache needs none, see test_listing_cache.py): the posting with its
+# session and programme (1), then one query per kind of related row:
 # organisations in roles, places, languages, requirements, pay lines, own phases (6). A posting that
 # follows its session's calendar reads the session's phases instead of nothing: one more query.
 DETAIL_QUERIES_OWN_CALENDAR = 7
@@ -92,6 +93,7 @@ DETAIL_QUERIES_SESSION_CALENDAR = 8
 @pytest.mark.parametrize("extra_rows", [5, 25])
 def test_detail_query_count_does_not_grow_with_related_rows(client, django_assert_num_queries, extra_rows):
     posting = full_posting(extra_rows=extra_rows)
+    warm_shared_caches(client)
 
     with django_assert_num_queries(DETAIL_QUERIES_OWN_CALENDAR):
         response = client.get(posting.get_absolute_url())
@@ -103,6 +105,7 @@ def test_detail_query_count_does_not_grow_with_related_rows(client, django_asser
 def test_detail_with_the_session_calendar_adds_one_query(client, django_assert_num_queries, extra_rows):
     posting = full_posting(extra_rows=extra_rows)
     Phase.objects.filter(posting=posting).delete()
+    warm_shared_caches(client)
 
     with django_assert_num_queries(DETAIL_QUERIES_SESSION_CALENDAR):
         response = client.get(posting.get_absolute_url())
