@@ -127,3 +127,16 @@ def test_a_real_postgresql_outage_answers_503_then_recovers(client, django_user_
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "30"
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_listing_answers_503_when_the_database_is_unreachable_and_recovers(client, db):
+    from tests import factories as f
+
+    f.published_posting(title="Observatoire des frontières")
+
+    with database_unreachable():
+        response = client.get("/?country=BE")
+
+    assert response.status_code == 503
+    assert "Service momentanément indisponible" in response.content.decode()
+    assert "Observatoire des frontières" in client.get("/").content.decode()

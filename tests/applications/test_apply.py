@@ -609,3 +609,27 @@ def test_the_error_summary_never_nests_links(client):
         content.index('id="error-summary"') : content.index("</ul>", content.index('id="error-summary"'))
     ]
     assert summary.count("<a ") == summary.count("</a>") == 1
+
+
+def test_the_database_lost_during_an_apply_answers_503_and_leaves_nothing(client, settings, monkeypatch):
+    from django.db import OperationalError
+
+    posting = f.published_posting()
+
+    def connection_lost(application):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    # Fails after the files are written and the row inserted, inside the submission's transaction.
+    monkeypatch.setattr("applications.services.reference_for", connection_lost)
+
+    response = client.post(apply_url(posting), form_data(posting))
+
+    assert response.status_code == 503
+    assert response["Retry-After"]
+    assert "Réessayez" in response.content.decode()
+    assert Application.objects.count() == 0
+    assert stored_files(settings) == []
+
+    monkeypatch.undo()
+    assert client.post(apply_url(posting), form_data(posting)).status_code == 302  # back without a restart
+    assert Application.objects.count() == 1
