@@ -34,15 +34,19 @@ def _country_choices():
     return [("", _("Choisir un pays")), *countries]
 
 
-def _consent_label():
+def _consent_label(posting_slug: str | None = None):
     # One sentence for translators, link included: its word order differs from one language to another.
+    privacy_url = reverse("applications:privacy")
+    if posting_slug:
+        # The notice then names the organisations that receive this application.
+        privacy_url = f"{privacy_url}?offre={posting_slug}"
     return format_html(
         _(
             "J'accepte que mes données soient traitées pour cette candidature, comme l'explique la "
             '<a href="{privacy_url}">notice de confidentialité</a> (qui les reçoit, pourquoi, combien de '
             "temps, mes droits)."
         ),
-        privacy_url=reverse("applications:privacy"),
+        privacy_url=privacy_url,
     )
 
 
@@ -128,6 +132,7 @@ class ApplicationForm(forms.Form):
     def __init__(self, *args, posting: Posting, **kwargs):
         super().__init__(*args, **kwargs)
         self.posting = posting
+        self.fields["consent"].label = _consent_label(posting.slug)
         self.eligibility_conditions = eligibility_conditions(posting)
         self.language_fields = []
         for link in posting.languages.all():

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.generic import TemplateView
 
@@ -178,7 +179,32 @@ class DeletedView(TemplateView):
 
 
 class PrivacyView(TemplateView):
+    """The privacy notice; reached from an apply form (`?offre=<slug>`), it names that posting's controllers."""
+
     template_name = "applications/privacy.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        slug = self.request.GET.get("offre", "")
+        posting = (
+            Posting.objects.published()
+            .select_related("session__programme__operator")
+            .prefetch_related("organisation_roles__organisation")
+            .filter(slug=slug[:120])
+            .first()
+            if slug
+            else None
+        )
+        if posting is not None:
+            context["posting"] = posting
+            context["controllers"] = [
+                (link.organisation, link.get_role_display()) for link in posting.organisation_roles.all()
+            ]
+            if posting.session_id:
+                context["controllers"].append(
+                    (posting.session.programme.operator, _("Coordination du programme"))
+                )
+        return context
 
 
 @staff_member_required

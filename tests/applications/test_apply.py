@@ -633,3 +633,24 @@ def test_the_database_lost_during_an_apply_answers_503_and_leaves_nothing(client
     monkeypatch.undo()
     assert client.post(apply_url(posting), form_data(posting)).status_code == 302  # back without a restart
     assert Application.objects.count() == 1
+
+
+def test_the_privacy_notice_reached_from_a_posting_names_its_controllers(client, cast):
+    form_page = client.get(apply_url(cast.posting_a)).content.decode()
+    privacy_url = f"/confidentialite/?offre={cast.posting_a.slug}"
+    assert f'href="{privacy_url}"' in form_page
+
+    notice = client.get(privacy_url).content.decode()
+
+    assert "Organisation A</a> (Organisation d&#x27;accueil)" in notice
+    assert "Échanges et Partenariats</a> (Coordination du programme)" in notice
+    assert "Organisation B" not in notice
+
+
+def test_the_privacy_notice_ignores_an_unknown_or_unpublished_posting(client):
+    draft = f.draft_posting()
+
+    for slug in (draft.slug, "inconnue", "x" * 5000):
+        response = client.get(f"/confidentialite/?offre={slug}")
+        assert response.status_code == 200
+        assert "les responsables du traitement sont" not in response.content.decode()
