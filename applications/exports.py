@@ -17,7 +17,7 @@ from datetime import datetime
 from itertools import batched
 from typing import IO, Any
 
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
@@ -39,7 +39,6 @@ CSV_BOM = "\ufeff"
 CSV_DELIMITER = ";"
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 DANGEROUS_FIRST = frozenset(DANGEROUS_PREFIXES)
-DATETIME_FORMAT = "%Y-%m-%d %H:%M"
 XLSX_SHEET_TITLE = "Candidatures"
 
 
@@ -123,7 +122,7 @@ APPLICATION_FIELDS = (
     "status",
     "submitted_at",
     "status_changed_at",
-    "answered_at",
+    "answered",
 )
 
 
@@ -184,7 +183,11 @@ def iter_applications(queryset: ApplicationQuerySet) -> Iterator[tuple]:
     Model instances cost more than the rest of the export together: at 200k rows, tuples are what keeps
     the export fast and its memory flat.
     """
-    return queryset.values_list(*APPLICATION_FIELDS).iterator(chunk_size=CHUNK_SIZE)
+    # "answered" is a boolean computed by the database: parsing 200k datetimes only to print yes/no cost more.
+    answered = ExpressionWrapper(Q(answered_at__isnull=False), output_field=BooleanField())
+    return (
+        queryset.annotate(answered=answered).values_list(*APPLICATION_FIELDS).iterator(chunk_size=CHUNK_SIZE)
+    )
 
 
 def iter_rows(applications: Iterable[tuple], posting_ids=None) -> Iterator[list[Any]]:
@@ -211,7 +214,7 @@ def iter_rows(applications: Iterable[tuple], posting_ids=None) -> Iterator[list[
         status,
         submitted_at,
         status_changed_at,
-        answered_at,
+        answered,
     ) in applications:
         posting = postings.get(posting_id)
         if posting is None:
@@ -237,7 +240,7 @@ def iter_rows(applications: Iterable[tuple], posting_ids=None) -> Iterator[list[
             statuses.get(status, status),
             submitted_at,
             status_changed_at,
-            yes if answered_at is not None else no,
+            yes if answered else no,
         ]
 
 
@@ -262,7 +265,8 @@ def _csv_cell(value: Any, zone=None) -> str:
     if isinstance(value, str):
         return neutralise(value)
     if isinstance(value, datetime):
-        return value.astimezone(zone or timezone.get_current_timezone()).strftime(DATETIME_FORMAT)
+        # "2026-11-25 14:30": isoformat is several times faster than strftime.
+        return value.astimezone(zone or timezone.get_current_timezone()).isoformat(" ", "minutes")[:16]
     return neutralise(str(value))
 
 
