@@ -122,6 +122,9 @@ class Application(models.Model):
         indexes = [
             models.Index(fields=["posting", "status"], name="application_posting_status_idx"),
             models.Index(fields=["submitted_at"], name="application_submitted_idx"),
+            # The back-office's duplicate flag looks candidates up by email and phone.
+            models.Index(fields=["email_normalised"], name="application_email_idx"),
+            models.Index(fields=["phone_normalised"], name="application_phone_idx"),
         ]
 
     def __str__(self) -> str:
