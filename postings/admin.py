@@ -299,6 +299,7 @@ class PostingAdmin(InReachAdmin):
                     "starts_asap",
                     "start_text",
                     "deadline",
+                    "selection_ends_on",
                 ]
             },
         ),

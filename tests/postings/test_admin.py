@@ -357,3 +357,14 @@ def test_the_changelist_links_each_posting_to_its_public_page(cast, client):
 
     assert 'href="/offres/mission-a/"' in text
     assert "Voir sur le site" in text
+
+
+def test_a_recruiter_sets_the_end_of_the_selection_that_starts_the_retention_clock(cast, client):
+    client.force_login(cast.recruiter_a)
+    data = posting_form(client, change_url(cast.posting_a))
+    data["selection_ends_on"] = "2027-03-31"
+
+    assert client.post(change_url(cast.posting_a), data).status_code == 302
+
+    cast.posting_a.refresh_from_db()
+    assert str(cast.posting_a.selection_ends_on) == "2027-03-31"
