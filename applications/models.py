@@ -31,9 +31,6 @@ class ApplicationQuerySet(models.QuerySet):
             return self
         return self.filter(posting_id__in=Posting.objects.visible_to(user).values("pk"))
 
-    def active(self) -> "ApplicationQuerySet":
-        return self.exclude(status__in=Application.FINAL_STATUSES)
-
     def unanswered(self) -> "ApplicationQuerySet":
         return self.filter(answered_at__isnull=True)
 

@@ -100,13 +100,6 @@ class Organisation(models.Model):
         return self.name
 
 
-class MembershipQuerySet(models.QuerySet):
-    def for_user(self, user) -> "MembershipQuerySet":
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(user=user)
-
-
 class Membership(models.Model):
     """Links a staff user to an organisation. Every access rule of the back-office starts here.
 
@@ -123,7 +116,6 @@ class Membership(models.Model):
     role = models.CharField(_("rôle"), max_length=20, choices=Role, default=Role.RECRUITER)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("appartenance")

@@ -231,10 +231,6 @@ class PostingQuerySet(models.QuerySet):
         now = now or timezone.now()
         return self.open_for_applications(now).filter(deadline__lte=now + timedelta(days=days))
 
-    def with_organisation(self, organisation) -> "PostingQuerySet":
-        """Postings where the organisation has any role."""
-        return self.filter(organisation_roles__organisation=organisation).distinct()
-
     def search(self, query: str) -> "PostingQuerySet":
         """Keyword search, accent- and case-insensitive. Full-text (French) on PostgreSQL, words on SQLite.
 
@@ -566,10 +562,6 @@ class Posting(models.Model):
 
     def organisations_in_role(self, role: str) -> list["PostingOrganisation"]:
         return [link for link in self.organisation_roles.all() if link.role == role]
-
-    @property
-    def has_pay_amount(self) -> bool:
-        return self.monthly_pay is not None
 
     # Transitions (the admin actions call these) ------------------------------------------------------
 
