@@ -38,19 +38,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR / "bench"))  # run as a script or imported as bench.load_apply
+
+from pdfs import minimal_pdf  # noqa: E402
+
 HOST = "127.0.0.1"
 TIMEOUT = 30  # seconds per HTTP request
 START_TIMEOUT = 60  # seconds for gunicorn to answer
 PG_DATABASE = "passerelle_load_apply"
 
-MINIMAL_PDF = (
-    b"%PDF-1.4\n"
-    b"1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-    b"xref\n0 4\n0000000000 65535 f \n0000000009 00000 n \n0000000052 00000 n \n0000000101 00000 n \n"
-    b"trailer<</Size 4/Root 1 0 R>>\nstartxref\n164\n%%EOF\n"
-)
+MINIMAL_PDF = minimal_pdf(["Curriculum vitae"])
 
 
 @dataclass

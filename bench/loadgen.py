@@ -10,7 +10,6 @@ No Django import: this is the client side, run in its own process by bench/run.p
 
 import http.client
 import json
-import random
 import re
 import statistics
 import sys
@@ -19,30 +18,12 @@ import time
 import uuid
 from html.parser import HTMLParser
 
+from pdfs import minimal_pdf
 
-def minimal_pdf(size: int) -> bytes:
-    """A valid one-page PDF padded with a binary stream to about `size` bytes (the correct xref table included)."""
-    content = b"BT /F1 12 Tf 50 780 Td (Curriculum vitae - candidature de test de charge) Tj ET"
-    blob = random.Random(size).randbytes(max(0, size - 900))
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Length %d >>\nstream\n" % len(blob) + blob + b"\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+
+def sized_pdf(size: int) -> bytes:
+    """A valid one-page PDF padded with a binary stream to about `size` bytes."""
+    return minimal_pdf(["Curriculum vitae - candidature de test de charge"], padding=max(0, size - 900))
 
 
 class FormParser(HTMLParser):
@@ -259,7 +240,7 @@ def main(argv: list[str]) -> int:
     if args.scenario == "healthz":
         result = runner.run(healthz_step(runner))
     else:
-        result = runner.run(apply_step(runner, args.form_path, minimal_pdf(args.pdf_size)))
+        result = runner.run(apply_step(runner, args.form_path, sized_pdf(args.pdf_size)))
     print("BENCH_JSON " + json.dumps(result))
     return 0
 
