@@ -194,11 +194,28 @@ def iter_rows(applications: Iterable[tuple], posting_ids=None) -> Iterator[list[
     """One list of raw values per application (text, aware datetimes), in HEADERS order.
 
     `posting_ids` (a queryset or list) names the postings the applications belong to, so that their columns
-    are read once up front; without it they are read as new postings appear.
+    are read once up front (two queries in all); without it they are read for each chunk of rows that brings
+    new postings (two queries per chunk at most, never per row).
+
+    Labels and the up-front posting columns are read here, when called: a streamed response iterates the
+    rows after the view has returned.
     """
     labels = _Labels.current()
-    statuses, country_names, yes, no = labels.statuses, labels.countries, labels.yes, labels.no
     postings: dict[int, _PostingColumns] = _posting_columns(posting_ids) if posting_ids is not None else {}
+    return _generate_rows(applications, postings, labels)
+
+
+def _generate_rows(
+    applications, postings: dict[int, "_PostingColumns"], labels: _Labels
+) -> Iterator[list[Any]]:
+    for chunk in batched(applications, CHUNK_SIZE):
+        if missing := {row[0] for row in chunk} - postings.keys():
+            postings.update(_posting_columns(missing))
+        yield from _rows(chunk, postings, labels)
+
+
+def _rows(applications, postings: dict[int, "_PostingColumns"], labels: _Labels) -> Iterator[list[Any]]:
+    statuses, country_names, yes, no = labels.statuses, labels.countries, labels.yes, labels.no
     for (
         posting_id,
         reference,
@@ -216,9 +233,7 @@ def iter_rows(applications: Iterable[tuple], posting_ids=None) -> Iterator[list[
         status_changed_at,
         answered,
     ) in applications:
-        posting = postings.get(posting_id)
-        if posting is None:
-            posting = postings[posting_id] = _posting_columns([posting_id])[posting_id]
+        posting = postings[posting_id]
         declared = languages if isinstance(languages, dict) else {}
         yield [
             reference,

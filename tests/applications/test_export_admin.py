@@ -263,3 +263,34 @@ def test_a_failed_export_says_so_on_the_job_page(
     assert (job.status, job.error) == (ExportJob.Status.FAILED, "OSError: disk full")
     assert "n'a pas pu être préparé" in client.get(job.get_absolute_url()).content.decode()
     assert client.get(job.get_download_url()).status_code == 404
+
+
+def job_queries(cast, settings, postings: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from applications.export_tasks import build_export
+
+    settings.TASKS = IMMEDIATE_TASKS
+    for _ in range(postings):
+        posting = f.published_posting(session=cast.session, organisations={"host": cast.org_a})
+        f.make_application(posting=posting)
+    job = ExportJob.objects.create(
+        requested_by=cast.coordinator,
+        format="xlsx",
+        filters={"ids": list(Application.objects.values_list("pk", flat=True))},
+    )
+    with CaptureQueriesContext(connection) as captured:
+        build_export.enqueue(str(job.uuid))
+    job.refresh_from_db()
+    assert job.row_count == Application.objects.count()
+    return len(captured.captured_queries)
+
+
+def test_a_background_job_reads_each_postings_columns_once_per_chunk_not_per_posting(cast, settings):
+    few = job_queries(cast, settings, postings=2)
+    ExportJob.objects.all().delete()
+
+    many = job_queries(cast, settings, postings=12)  # 14 postings in all, still one chunk of rows
+
+    assert many == few

@@ -339,7 +339,11 @@ def test_the_demo_set_copies_the_reference_facts_onto_demo_organisations():
     assert Organisation.objects.filter(is_demo=True).count() == 10
     # The real organisations have no opening: their postings are the closed reference ones.
     real_cncd = Organisation.objects.get(slug="cncd-11-11-11")
-    assert not Posting.objects.filter(organisation_roles__organisation=real_cncd).open_for_applications().exists()
+    assert (
+        not Posting.objects.filter(organisation_roles__organisation=real_cncd)
+        .open_for_applications()
+        .exists()
+    )
 
 
 def test_rerunning_refreshes_the_demo_without_duplicating_it():
