@@ -222,11 +222,6 @@ class PostingQuerySet(models.QuerySet):
             Q(deadline__isnull=True) | Q(deadline__gt=now)
         )
 
-    def closed(self, now=None) -> "PostingQuerySet":
-        """Public but no longer taking applications: closed by hand, or deadline passed."""
-        now = now or timezone.now()
-        return self.published().exclude(pk__in=self.open_for_applications(now).values("pk"))
-
     def closing_within(self, days: int, now=None) -> "PostingQuerySet":
         now = now or timezone.now()
         return self.open_for_applications(now).filter(deadline__lte=now + timedelta(days=days))

