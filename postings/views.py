@@ -18,18 +18,29 @@ from django.views.generic import DetailView, ListView
 from postings import cache as postings_cache
 from postings.filters import PostingFilter
 from postings.models import Posting, PostingOrganisation, Session
+from postings.prefetch import unpack_json_rows, with_json_rows
 
 PER_PAGE_CHOICES = (12, 25, 50)
 # Pages past this are "past the end" without asking the database (keeps the OFFSET within integer range).
 MAX_PAGE_NUMBER = 100_000
 
 
-def with_card_relations(queryset: QuerySet) -> QuerySet:
-    """What a posting card shows: session, organisations in their roles, places. Two prefetch queries."""
+# What a posting card shows besides its own columns: places, read in the postings' query (postings/prefetch.py).
+CARD_JSON_ROWS = ("locations",)
+# A posting page also shows languages, requirements, pay lines and its own phases, read the same way.
+DETAIL_JSON_ROWS = (*CARD_JSON_ROWS, "languages", "requirements", "pay_components", "own_phases")
+
+
+def with_organisation_roles(queryset: QuerySet) -> QuerySet:
     return queryset.select_related("session__programme").prefetch_related(
-        Prefetch("organisation_roles", queryset=PostingOrganisation.objects.select_related("organisation")),
-        "locations",
+        Prefetch("organisation_roles", queryset=PostingOrganisation.objects.select_related("organisation"))
     )
+
+
+def with_card_relations(queryset: QuerySet) -> QuerySet:
+    """What a posting card shows: session, organisations in their roles (one prefetch query) and places (in the
+    postings' own query). Call `unpack_json_rows(postings, *CARD_JSON_ROWS)` on the rows fetched."""
+    return with_json_rows(with_organisation_roles(queryset), *CARD_JSON_ROWS)
 
 
 def paginate_with_total(queryset: QuerySet, per_page: int, page_param: str | None) -> tuple[Page, list[str]]:
@@ -169,6 +180,7 @@ class PostingListView(ListView):
 
     def paginate_queryset(self, queryset, page_size):
         page, notices = paginate_with_total(queryset, page_size, self.request.GET.get(self.page_kwarg))
+        unpack_json_rows(page.object_list, *CARD_JSON_ROWS)
         self.notices.extend(notices)
         return page.paginator, page, page.object_list, page.has_other_pages()
 
@@ -204,20 +216,12 @@ class PostingDetailView(DetailView):
     context_object_name = "posting"
 
     def get_queryset(self):
-        return (
-            Posting.objects.published()
-            .select_related("session__programme")
-            .prefetch_related(
-                Prefetch(
-                    "organisation_roles", queryset=PostingOrganisation.objects.select_related("organisation")
-                ),
-                "locations",
-                "languages",
-                "requirements",
-                "pay_components",
-                "own_phases",
-            )
-        )
+        return with_json_rows(with_organisation_roles(Posting.objects.published()), *DETAIL_JSON_ROWS)
+
+    def get_object(self, queryset=None):
+        posting = super().get_object(queryset)
+        unpack_json_rows([posting], *DETAIL_JSON_ROWS)
+        return posting
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -244,6 +248,7 @@ class SessionDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         postings = list(with_card_relations(self.object.postings.published()).order_by("deadline", "pk"))
+        unpack_json_rows(postings, *CARD_JSON_ROWS)
         context.update(
             open_postings=[p for p in postings if p.is_open()],
             closed_postings=[p for p in postings if not p.is_open()],
