@@ -1,12 +1,13 @@
 """Keyword search over `Posting.search_text`, a folded (lower case, no accents) copy of the posting's text.
 
-PostgreSQL: French full-text search, served by the GIN expression index of migration
-`0002_posting_search_text_fts_index` (the expression below must stay identical to the index's).
+PostgreSQL: French full-text search on the stored `search_vector` column that migration
+`0005_posting_search_vector` adds (generated from `search_text`, GIN-indexed): matching and ranking read it
+without parsing the text again.
 SQLite (development, tests): every folded word of the query must appear in `search_text`.
 """
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db.models import F, QuerySet
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
+from django.db.models import Expression, F, QuerySet
 
 from postings.text import fold
 
@@ -19,9 +20,21 @@ def clean_query(query: str | None) -> str:
     return (query or "").strip()[:MAX_QUERY_LENGTH]
 
 
-def search_vector() -> SearchVector:
-    """The indexed expression: to_tsvector('french', COALESCE(search_text, ''))."""
-    return SearchVector("search_text", config=SEARCH_CONFIG)
+class StoredSearchVector(Expression):
+    """The posting's `search_vector` column (PostgreSQL only), which is not a model field: the ORM would
+    otherwise select it with every posting. Compiled against the query's own posting table, so it stays right
+    when the query becomes a subquery with another alias."""
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name(compiler.query.get_initial_alias())
+        return f"{table}.{connection.ops.quote_name('search_vector')}", []
+
+
+def search_vector() -> StoredSearchVector:
+    """to_tsvector('french', COALESCE(search_text, '')), stored and indexed by PostgreSQL."""
+    return StoredSearchVector()
 
 
 def search_query(query: str) -> SearchQuery:
