@@ -26,6 +26,7 @@ from postings.models import (
     Theme,
 )
 from postings.text import fold
+from postings.widgets import PlainSelect
 
 PUBLIC_STATUSES = [Posting.Status.PUBLISHED, Posting.Status.CLOSED]
 CLOSING_WITHIN_CHOICES = [
@@ -115,32 +116,56 @@ def cached_facet_choices() -> dict[str, list[tuple[str, str]]]:
 
 
 class PostingFilter(FilterSet):
+    # PlainSelect: the same markup as Django's Select, without a template include per option (postings/widgets.py).
     q = CharFilter(label=_("Mots-clés"), method="filter_search")
     kind = ChoiceFilter(
-        label=_("Type d'offre"), choices=Posting.Kind.choices, empty_label=_("Tous les types")
+        widget=PlainSelect,
+        label=_("Type d'offre"),
+        choices=Posting.Kind.choices,
+        empty_label=_("Tous les types"),
     )
     scheme = ChoiceFilter(
-        label=_("Statut"), choices=Posting.Scheme.choices, empty_label=_("Tous les statuts")
+        widget=PlainSelect,
+        label=_("Statut"),
+        choices=Posting.Scheme.choices,
+        empty_label=_("Tous les statuts"),
     )
     theme = ChoiceFilter(
-        label=_("Thématique"), method="filter_theme", empty_label=_("Toutes les thématiques")
+        widget=PlainSelect,
+        label=_("Thématique"),
+        method="filter_theme",
+        empty_label=_("Toutes les thématiques"),
     )
-    country = ChoiceFilter(label=_("Pays"), method="filter_country", empty_label=_("Tous les pays"))
-    city = ChoiceFilter(label=_("Ville"), method="filter_city", empty_label=_("Toutes les villes"))
+    country = ChoiceFilter(
+        widget=PlainSelect, label=_("Pays"), method="filter_country", empty_label=_("Tous les pays")
+    )
+    city = ChoiceFilter(
+        widget=PlainSelect, label=_("Ville"), method="filter_city", empty_label=_("Toutes les villes")
+    )
     organisation = ChoiceFilter(
-        label=_("Organisation"), method="filter_organisation", empty_label=_("Toutes les organisations")
+        widget=PlainSelect,
+        label=_("Organisation"),
+        method="filter_organisation",
+        empty_label=_("Toutes les organisations"),
     )
-    session = ChoiceFilter(label=_("Session"), method="filter_session", empty_label=_("Toutes les sessions"))
+    session = ChoiceFilter(
+        widget=PlainSelect, label=_("Session"), method="filter_session", empty_label=_("Toutes les sessions")
+    )
     language = ChoiceFilter(
-        label=_("Langue exigée"), method="filter_language", empty_label=_("Toutes les langues")
+        widget=PlainSelect,
+        label=_("Langue exigée"),
+        method="filter_language",
+        empty_label=_("Toutes les langues"),
     )
     requirement = ChoiceFilter(
+        widget=PlainSelect,
         label=_("Exigence pratique"),
         choices=PostingRequirement.Kind.choices,
         method="filter_requirement",
         empty_label=_("Toutes"),
     )
     closing_within = ChoiceFilter(
+        widget=PlainSelect,
         label=_("Clôture"),
         choices=CLOSING_WITHIN_CHOICES,
         method="filter_closing_within",
@@ -149,7 +174,13 @@ class PostingFilter(FilterSet):
     closed = BooleanFilter(
         label=_("Inclure les offres clôturées"), widget=forms.CheckboxInput, method="keep_queryset"
     )
-    sort = ChoiceFilter(label=_("Trier par"), choices=SORT_CHOICES, method="keep_queryset", empty_label=None)
+    sort = ChoiceFilter(
+        widget=PlainSelect,
+        label=_("Trier par"),
+        choices=SORT_CHOICES,
+        method="keep_queryset",
+        empty_label=None,
+    )
 
     class Meta:
         model = Posting
