@@ -224,9 +224,7 @@ class PostingFilter(FilterSet):
             return queryset.order_by(F("published_at").desc(nulls_last=True), "-pk")
         if sort == SORT_RELEVANCE:
             return search.rank(queryset, query)
-        return queryset.order_by(
-            F("deadline").asc(nulls_last=True), F("published_at").desc(nulls_last=True), "pk"
-        )
+        return queryset.order_by("closes_at", F("published_at").desc(nulls_last=True), "pk")
 
     def invalid_values(self) -> list[tuple[str, str]]:
         """(filter label, value sent) for every filter value the form did not understand."""

@@ -1,8 +1,9 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +24,10 @@ def _reach(user) -> tuple[models.QuerySet, models.QuerySet]:
 
 def _nobody(user) -> bool:
     return not user.is_authenticated or not user.is_active
+
+
+# Where a posting without a deadline sorts and compares: after every real deadline (Posting.closes_at).
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 class ProgrammeQuerySet(models.QuerySet):
@@ -218,13 +223,11 @@ class PostingQuerySet(models.QuerySet):
 
     def open_for_applications(self, now=None) -> "PostingQuerySet":
         now = now or timezone.now()
-        return self.filter(status=Posting.Status.PUBLISHED).filter(
-            Q(deadline__isnull=True) | Q(deadline__gt=now)
-        )
+        return self.filter(status=Posting.Status.PUBLISHED, closes_at__gt=now)
 
     def closing_within(self, days: int, now=None) -> "PostingQuerySet":
         now = now or timezone.now()
-        return self.open_for_applications(now).filter(deadline__lte=now + timedelta(days=days))
+        return self.open_for_applications(now).filter(closes_at__lte=now + timedelta(days=days))
 
     def search(self, query: str) -> "PostingQuerySet":
         """Keyword search, accent- and case-insensitive. Full-text (French) on PostgreSQL, words on SQLite.
@@ -379,6 +382,14 @@ class Posting(models.Model):
     starts_asap = models.BooleanField(_("début au plus vite"), default=False)
     start_text = models.CharField(_("début (précisions)"), max_length=200, blank=True)
     deadline = models.DateTimeField(_("date limite de candidature"), null=True, blank=True)
+    # The deadline, with "no deadline" as the far future. Open postings are then one range of the
+    # (status, closes_at) index, read in the listing's order; `deadline IS NULL OR deadline > now` was no range,
+    # so page 1 at 100k postings read every past posting first (118 ms).
+    closes_at = models.GeneratedField(
+        expression=Coalesce("deadline", Value(NO_DEADLINE, output_field=models.DateTimeField())),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+    )
     # The retention clock of candidates' data starts here (see applications/retention.py); when empty, the
     # deadline's date stands in for it.
     selection_ends_on = models.DateField(
@@ -444,7 +455,7 @@ class Posting(models.Model):
         verbose_name = _("offre")
         verbose_name_plural = _("offres")
         indexes = [
-            models.Index(fields=["status", "deadline"], name="posting_status_deadline_idx"),
+            models.Index(fields=["status", "closes_at"], name="posting_status_closes_at_idx"),
             models.Index(fields=["status", "-published_at"], name="posting_status_published_idx"),
             models.Index(fields=["kind"], name="posting_kind_idx"),
             models.Index(fields=["scheme"], name="posting_scheme_idx"),

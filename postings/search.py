@@ -61,7 +61,7 @@ def filter_postings(queryset: QuerySet, query: str | None) -> QuerySet:
 
 def rank(queryset: QuerySet, query: str | None) -> QuerySet:
     """Order by relevance on PostgreSQL (SearchRank), then by deadline. SQLite has no rank: deadline only."""
-    deadline_first = [F("deadline").asc(nulls_last=True), F("published_at").desc(nulls_last=True), "pk"]
+    deadline_first = ["closes_at", F("published_at").desc(nulls_last=True), "pk"]
     if fold(clean_query(query)).split() and _is_postgresql(queryset):
         queryset = queryset.annotate(search_rank=SearchRank(search_vector(), search_query(query)))
         return queryset.order_by("-search_rank", *deadline_first)

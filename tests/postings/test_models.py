@@ -51,3 +51,19 @@ def test_reopen_refuses_a_deadline_in_the_past():
         posting.reopen(deadline=timezone.now() - timedelta(hours=1))
     posting.refresh_from_db()
     assert posting.status == Posting.Status.CLOSED
+
+
+def test_open_for_applications_follows_edits_of_the_deadline(db):
+    now = timezone.now()
+    posting = f.published_posting(deadline=now - timedelta(days=1))
+    assert posting not in Posting.objects.open_for_applications(now)
+
+    posting.deadline = None
+    posting.save()
+    assert posting in Posting.objects.open_for_applications(now)
+    assert posting not in Posting.objects.closing_within(3650, now)
+
+    posting.deadline = now + timedelta(seconds=1)
+    posting.save()
+    assert posting in Posting.objects.closing_within(1, now)
+    assert posting not in Posting.objects.open_for_applications(now + timedelta(seconds=1))
