@@ -123,6 +123,28 @@ def test_pagination_shows_12_per_page_and_keeps_the_filters_in_its_links(client)
     assert set(listed_titles(first)).isdisjoint(listed_titles(second))
 
 
+def test_pagination_elides_far_pages_so_a_large_listing_stays_short(client):
+    Posting.objects.bulk_create(
+        [
+            Posting(
+                title=f"Offre {n}",
+                slug=f"offre-{n}",
+                status=Posting.Status.PUBLISHED,
+                published_at=timezone.now(),
+            )
+            for n in range(12 * 30)
+        ]
+    )
+
+    response = listing(client, page="15")
+
+    html = main_html(response)
+    pages = re.findall(r'<a class="page-link" href="[^"]*page=(\d+)[^"]*">\d+</a>', html)
+    assert pages == ["1", "2", "13", "14", "16", "17", "29", "30"]
+    assert html.count("…") == 2
+    assert 'aria-current="page"><span class="page-link">15</span>' in html
+
+
 @pytest.mark.parametrize("per_page", [25, 50])
 def test_per_page_accepts_25_and_50(client, per_page):
     for _ in range(30):
