@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Case, Exists, OuterRef, Subquery, Value, When
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -16,9 +17,9 @@ from django.utils.translation import ngettext
 from applications import answers, pipeline, retention
 from applications.admin_exports import ExportMixin, export_csv, export_xlsx
 from applications.models import Application, Outcome, RecruiterNote, RefusalReason, ReplyTemplate
-from organisations.admin_reach import InReachAdmin, ReachListFilter
-from postings.admin import SessionReachListFilter
-from postings.models import PostingOrganisation
+from organisations.admin_reach import InReachAdmin
+from postings.admin import PostingReachListFilter, SessionReachListFilter
+from postings.models import Posting, PostingOrganisation
 
 Status = Application.Status
 
@@ -141,6 +142,11 @@ def _move_action(target: str):
 MOVE_ACTIONS = [_move_action(target) for target in dict.fromkeys(t.target for t in pipeline.TRANSITIONS)]
 
 
+POSTING_TEXT_COLUMNS = [
+    f"posting__{field.name}" for field in Posting._meta.concrete_fields if isinstance(field, models.TextField)
+]
+
+
 @admin.register(Application)
 class ApplicationAdmin(ExportMixin, InReachAdmin):
     form = ApplicationAdminForm
@@ -160,7 +166,7 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
         "status",
         AnsweredFilter,
         DuplicateFilter,
-        ("posting", ReachListFilter),
+        ("posting", PostingReachListFilter),
         ("posting__session", SessionReachListFilter),
     ]
     search_fields = ["reference", "first_name", "last_name", "email"]
@@ -245,6 +251,9 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
                 | Case(When(phone_normalised="", then=Value(False)), default=Exists(same_phone)),
                 organisation_name=Subquery(host.values("organisation__name")[:1]),
             )
+            # The list and the form show a posting by its title: its long texts (~30 columns in three
+            # languages) stay in the database instead of travelling with each of 100 rows.
+            .defer(*POSTING_TEXT_COLUMNS)
         )
 
     def has_add_permission(self, request):

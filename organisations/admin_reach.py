@@ -11,12 +11,16 @@ class ReachListFilter(admin.RelatedFieldListFilter):
 
     # Relations the related object's __str__ follows, fetched in the same query (one query per filter).
     select_related: tuple[str, ...] = ()
+    # The columns __str__ needs, when the related rows are wide (empty: every column).
+    only: tuple[str, ...] = ()
 
     def field_choices(self, field, request, model_admin):
         related = field.remote_field.model
         in_reach = related._default_manager.visible_to(request.user)
         if self.select_related:
             in_reach = in_reach.select_related(*self.select_related)
+        if self.only:
+            in_reach = in_reach.only(*self.only)
         ordering = self.field_admin_ordering(field, request, model_admin)
         if ordering:
             in_reach = in_reach.order_by(*ordering)

@@ -116,7 +116,6 @@ class Membership(models.Model):
     role = models.CharField(_("rôle"), max_length=20, choices=Role, default=Role.RECRUITER)
     created_at = models.DateTimeField(auto_now_add=True)
 
-
     class Meta:
         verbose_name = _("appartenance")
         verbose_name_plural = _("appartenances")

@@ -43,6 +43,10 @@ class SessionReachListFilter(ReachListFilter):
     select_related = ("programme",)  # Session.__str__ names the programme
 
 
+class PostingReachListFilter(ReachListFilter):
+    only = ("pk", "title")  # Posting.__str__; not its ~30 long texts for each posting in reach
+
+
 # Themes, programmes, sessions ---------------------------------------------------------------------------
 
 
