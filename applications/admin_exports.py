@@ -36,7 +36,9 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 
 def csv_response(queryset: ApplicationQuerySet) -> StreamingHttpResponse:
     """Streamed: rows are read chunk by chunk from the database and sent as they are formatted."""
-    response = StreamingHttpResponse(csv_lines(rows_for(queryset)), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        csv_lines(rows_for(queryset, "csv")), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{export_filename("csv")}"'
     return protect_download(response)
 
@@ -44,7 +46,7 @@ def csv_response(queryset: ApplicationQuerySet) -> StreamingHttpResponse:
 def xlsx_response(queryset: ApplicationQuerySet) -> FileResponse:
     """A small XLSX built in a temporary file (openpyxl write-only) and sent at once."""
     tmp = tempfile.TemporaryFile()
-    write_export("xlsx", rows_for(queryset), tmp)
+    write_export("xlsx", rows_for(queryset, "xlsx"), tmp)
     tmp.seek(0)
     response = FileResponse(
         tmp, as_attachment=True, filename=export_filename("xlsx"), content_type=XLSX_CONTENT_TYPE

@@ -49,7 +49,7 @@ def job_rows(job: ExportJob) -> Iterator[list]:
         iter_applications(export_queryset(job.requested_by).filter(pk__in=ids[start : start + CHUNK_SIZE]))
         for start in range(0, len(ids), CHUNK_SIZE)
     )
-    return iter_rows(chain.from_iterable(chunks))
+    return iter_rows(chain.from_iterable(chunks), job.format)
 
 
 @task()

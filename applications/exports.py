@@ -5,19 +5,25 @@ command, which has no user, is the only caller that starts from all applications
 generator over `QuerySet.iterator(chunk_size=...)` with the related rows prefetched per chunk, so the number of
 queries does not depend on the number of rows and no list of all rows is ever built.
 
+Rows are built for one format (`rows_for(queryset, fmt)`): a CSV row holds finished CSV cells, so a line is
+the cells joined; an XLSX row holds plain text and datetimes that `write_xlsx` turns into cells. Labels and a
+posting's columns are formatted once per distinct value, never per row.
+
 Cells are neutralised against formula injection: a text that a spreadsheet would evaluate (starting with
 =, +, -, @, tab or carriage return) gets a leading single quote, in both formats; in XLSX every text is
 also written as a string cell, never as a formula.
 """
 
-import csv
-from collections.abc import Iterable, Iterator
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import batched
 from typing import IO, Any
 
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, ExpressionWrapper, Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
@@ -37,9 +43,14 @@ CSV_BOM = "\ufeff"
 # Semicolon: Excel in French (and Belgian) locales uses `,` as the decimal separator and `;` as the list
 # separator, so a `;` file opens straight into columns on a double click; LibreOffice asks and detects it.
 CSV_DELIMITER = ";"
+# The line end csv.writer writes by default (and Excel expects).
+CSV_LINE_END = "\r\n"
+# csv.writer's minimal quoting: only a cell holding the delimiter, a double quote or a line break is quoted.
+CSV_NEEDS_QUOTES = re.compile("[" + re.escape(CSV_DELIMITER) + '"\r\n]')
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-DANGEROUS_FIRST = frozenset(DANGEROUS_PREFIXES)
 XLSX_SHEET_TITLE = "Candidatures"
+# A cache of cells per distinct stored value stops growing past this many values (memory stays flat).
+MAX_CACHED_VALUES = 10_000
 
 
 def neutralise(text: str) -> str:
@@ -49,38 +60,119 @@ def neutralise(text: str) -> str:
     return text
 
 
+def csv_text(text: str) -> str:
+    """A text as a CSV cell: neutralised, then quoted exactly as csv.writer (QUOTE_MINIMAL) quotes it.
+
+    Writing the cells ourselves lets a line be a plain join: the csv module cost more than the rest of the
+    export together. tests/applications/test_exports.py checks this against csv.writer.
+    """
+    if text.startswith(DANGEROUS_PREFIXES):
+        text = "'" + text
+    if CSV_NEEDS_QUOTES.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+_HOURS_MINUTES = tuple(f"{hour:02}:{minute:02}" for hour in range(24) for minute in range(60))
+
+
+def _csv_dates(zone) -> Callable[[datetime | None], str]:
+    """Dates as CSV cells, "2026-11-25 14:30" in `zone`; a day's text is built once, then looked up."""
+    days: dict[int, str] = {}
+
+    def date_text(value: datetime | None) -> str:
+        if value is None:
+            return ""
+        local = value.astimezone(zone)
+        day = days.get(ordinal := local.toordinal())
+        if day is None:
+            day = days[ordinal] = local.date().isoformat() + " "
+        return day + _HOURS_MINUTES[local.hour * 60 + local.minute]
+
+    return date_text
+
+
+def _unchanged(value):
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class _CellFormat:
+    """How a format writes the cells that vary from row to row: text and dates.
+
+    Labels and posting columns go through `text` too, once per distinct value.
+    """
+
+    text: Callable[[str], Any]
+    date: Callable[[datetime | None], Any]
+
+    @classmethod
+    def of(cls, fmt: str) -> "_CellFormat":
+        if fmt == "csv":
+            return cls(text=csv_text, date=_csv_dates(timezone.get_current_timezone()))
+        if fmt == "xlsx":
+            # write_xlsx makes the cells: it neutralises text and localises dates itself.
+            return cls(text=str, date=_unchanged)
+        raise ValueError(f"Unknown export format: {fmt!r}")
+
+
+class _PerValue(dict):
+    """A cell for each distinct stored value, computed the first time the value is met.
+
+    Statuses, countries and declared languages take few distinct values: a row looks its cell up instead of
+    formatting it again.
+    """
+
+    def __init__(self, compute: Callable[[Any], Any]):
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, value):
+        cell = self.compute(value)
+        if len(self) < MAX_CACHED_VALUES:
+            self[value] = cell
+        return cell
+
+
+def _languages_text(stored: str | None) -> str:
+    """'en: B2; fr: C1' from the stored JSON text of `Application.languages`."""
+    declared = json.loads(stored) if stored else None
+    if not isinstance(declared, dict):
+        return ""
+    # Sorted by code: PostgreSQL's jsonb does not keep the keys' order; a column should not depend on it.
+    return "; ".join(f"{code}: {level}" for code, level in sorted(declared.items()))
+
+
 @dataclass(frozen=True, slots=True)
 class _Labels:
-    """Translated labels resolved once, before rows are generated.
+    """Translated labels resolved once, before rows are generated, as cells of the export's format.
 
     A streamed response is iterated after the view has returned; resolving labels up front keeps the
     request's language for the whole file.
     """
 
-    statuses: dict[str, str]
-    countries: dict[str, str]
-    yes: str
-    no: str
+    statuses: _PerValue
+    countries: _PerValue
+    languages: _PerValue
+    yes: Any
+    no: Any
 
     @classmethod
-    def current(cls) -> "_Labels":
+    def current(cls, text: Callable[[str], Any]) -> "_Labels":
+        statuses = {value: str(label) for value, label in Application.Status.choices}
+        names = {code: str(name) for code, name in countries}
         return cls(
-            statuses={value: str(label) for value, label in Application.Status.choices},
-            countries={code: str(name) for code, name in countries},
-            yes=str(_("oui")),
-            no=str(_("non")),
+            statuses=_PerValue(lambda status: text(statuses.get(status, status))),
+            countries=_PerValue(lambda country: text(names.get(country.upper(), country))),
+            languages=_PerValue(lambda stored: text(_languages_text(stored))),
+            yes=text(str(_("oui"))),
+            no=text(str(_("non"))),
         )
 
 
-@dataclass(frozen=True, slots=True)
-class _PostingColumns:
-    """The posting's part of a row, computed once per posting rather than once per application."""
-
-    title: str
-    session: str
-    sending: str
-    host: str
-    employer: str
+# The posting's part of a row (title, session, sending, host and employer organisations) as cells of the
+# export's format: computed once per posting rather than once per application.
+_PostingColumns = tuple[Any, Any, Any, Any, Any]
 
 
 # The one definition of the export's columns and their order; `iter_rows` fills them in this order.
@@ -116,7 +208,7 @@ APPLICATION_FIELDS = (
     "phone",
     "city",
     "country",
-    "languages",
+    "languages_json",
     "eligibility_confirmed",
     "heard_from",
     "status",
@@ -130,7 +222,7 @@ def headers() -> list[str]:
     return [str(header) for header in HEADERS]
 
 
-def _posting_columns(posting_ids) -> dict[int, _PostingColumns]:
+def _posting_columns(posting_ids, text: Callable[[str], Any]) -> dict[int, _PostingColumns]:
     """Title, session and organisations by role for every posting of the export: two queries in all."""
     roles = PostingOrganisation.Role
     names: dict[tuple[int, str], list[str]] = {}
@@ -154,12 +246,12 @@ def _posting_columns(posting_ids) -> dict[int, _PostingColumns]:
         .only("pk", "title", "session__name", "session__programme__name", "session__programme__short_name")
     )
     return {
-        posting.pk: _PostingColumns(
-            title=posting.title,
-            session=str(posting.session) if posting.session_id else "",
-            sending=joined(posting.pk, roles.SENDING),
-            host=joined(posting.pk, roles.HOST),
-            employer=joined(posting.pk, roles.EMPLOYER),
+        posting.pk: (
+            text(posting.title),
+            text(str(posting.session) if posting.session_id else ""),
+            text(joined(posting.pk, roles.SENDING)),
+            text(joined(posting.pk, roles.HOST)),
+            text(joined(posting.pk, roles.EMPLOYER)),
         )
         for posting in postings
     }
@@ -185,37 +277,49 @@ def iter_applications(queryset: ApplicationQuerySet) -> Iterator[tuple]:
     """
     # "answered" is a boolean computed by the database: parsing 200k datetimes only to print yes/no cost more.
     answered = ExpressionWrapper(Q(answered_at__isnull=False), output_field=BooleanField())
+    # The languages as their stored JSON text, decoded once per distinct value (see _Labels): with no JSON
+    # field in the query, Django has no converter to run on each row.
+    languages_json = Cast("languages", TextField())
     return (
-        queryset.annotate(answered=answered).values_list(*APPLICATION_FIELDS).iterator(chunk_size=CHUNK_SIZE)
+        queryset.annotate(answered=answered, languages_json=languages_json)
+        .values_list(*APPLICATION_FIELDS)
+        .iterator(chunk_size=CHUNK_SIZE)
     )
 
 
-def iter_rows(applications: Iterable[tuple], posting_ids=None) -> Iterator[list[Any]]:
-    """One list of raw values per application (text, aware datetimes), in HEADERS order.
+def iter_rows(applications: Iterable[tuple], fmt: str, posting_ids=None) -> Iterator[list[Any]]:
+    """One list of cells per application (tuples from `iter_applications`), in HEADERS order, for `fmt`.
+
+    For "csv", every cell is finished CSV text (neutralised, quoted where needed, dates in local time); for
+    "xlsx", cells are plain text and aware datetimes (or None), which `write_xlsx` turns into cells.
 
     `posting_ids` (a queryset or list) names the postings the applications belong to, so that their columns
     are read once up front (two queries in all); without it they are read for each chunk of rows that brings
     new postings (two queries per chunk at most, never per row).
 
-    Labels and the up-front posting columns are read here, when called: a streamed response iterates the
-    rows after the view has returned.
+    Labels, the time zone and the up-front posting columns are read here, when called: a streamed response
+    iterates the rows after the view has returned.
     """
-    labels = _Labels.current()
-    postings: dict[int, _PostingColumns] = _posting_columns(posting_ids) if posting_ids is not None else {}
-    return _generate_rows(applications, postings, labels)
+    cells = _CellFormat.of(fmt)
+    labels = _Labels.current(cells.text)
+    postings = _posting_columns(posting_ids, cells.text) if posting_ids is not None else {}
+    return _generate_rows(applications, postings, labels, cells)
 
 
 def _generate_rows(
-    applications, postings: dict[int, "_PostingColumns"], labels: _Labels
+    applications, postings: dict[int, _PostingColumns], labels: _Labels, cells: _CellFormat
 ) -> Iterator[list[Any]]:
     for chunk in batched(applications, CHUNK_SIZE):
         if missing := {row[0] for row in chunk} - postings.keys():
-            postings.update(_posting_columns(missing))
-        yield from _rows(chunk, postings, labels)
+            postings.update(_posting_columns(missing, cells.text))
+        yield from _rows(chunk, postings, labels, cells)
 
 
-def _rows(applications, postings: dict[int, "_PostingColumns"], labels: _Labels) -> Iterator[list[Any]]:
-    statuses, country_names, yes, no = labels.statuses, labels.countries, labels.yes, labels.no
+def _rows(
+    applications, postings: dict[int, _PostingColumns], labels: _Labels, cells: _CellFormat
+) -> Iterator[list[Any]]:
+    statuses, country_names, languages = labels.statuses, labels.countries, labels.languages
+    yes, no, text, date = labels.yes, labels.no, cells.text, cells.date
     for (
         posting_id,
         reference,
@@ -225,7 +329,7 @@ def _rows(applications, postings: dict[int, "_PostingColumns"], labels: _Labels)
         phone,
         city,
         country,
-        languages,
+        languages_json,
         eligibility_confirmed,
         heard_from,
         status,
@@ -233,87 +337,48 @@ def _rows(applications, postings: dict[int, "_PostingColumns"], labels: _Labels)
         status_changed_at,
         answered,
     ) in applications:
-        posting = postings[posting_id]
-        declared = languages if isinstance(languages, dict) else {}
         yield [
-            reference,
-            posting.title,
-            posting.session,
-            posting.sending,
-            posting.host,
-            posting.employer,
-            first_name,
-            last_name,
-            email,
-            phone,
-            city,
-            country_names.get(country.upper(), country),
-            # Sorted by code: PostgreSQL's jsonb does not keep the keys' order; a column should not depend on it.
-            "; ".join(f"{code}: {level}" for code, level in sorted(declared.items())),
+            text(reference),
+            *postings[posting_id],
+            text(first_name),
+            text(last_name),
+            text(email),
+            text(phone),
+            text(city),
+            country_names[country],
+            languages[languages_json],
             yes if eligibility_confirmed else no,
-            heard_from,
-            statuses.get(status, status),
-            submitted_at,
-            status_changed_at,
+            text(heard_from),
+            statuses[status],
+            date(submitted_at),
+            date(status_changed_at),
             yes if answered else no,
         ]
 
 
-def rows_for(queryset: ApplicationQuerySet) -> Iterator[list[Any]]:
+def rows_for(queryset: ApplicationQuerySet, fmt: str) -> Iterator[list[Any]]:
     """The export's rows for a queryset, its postings' columns read once (a constant number of queries)."""
-    return iter_rows(iter_applications(queryset), posting_ids=queryset.values("posting_id"))
+    return iter_rows(iter_applications(queryset), fmt, posting_ids=queryset.values("posting_id"))
 
 
 # CSV ------------------------------------------------------------------------------------------------
 
 
-class _Echo:
-    """A file-like object that hands back what is written: lets csv.writer format one line at a time."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_cell(value: Any, zone=None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return neutralise(value)
-    if isinstance(value, datetime):
-        # "2026-11-25 14:30": isoformat is several times faster than strftime.
-        return value.astimezone(zone or timezone.get_current_timezone()).isoformat(" ", "minutes")[:16]
-    return neutralise(str(value))
-
-
-def csv_lines(rows: Iterable[list[Any]]) -> Iterator[str]:
-    """The CSV file as text chunks: the BOM, the header line, then one line per row."""
-    header = headers()
-    writer = csv.writer(_Echo(), delimiter=CSV_DELIMITER)
-
-    zone = timezone.get_current_timezone()
+def csv_lines(rows: Iterable[list[str]]) -> Iterator[str]:
+    """The CSV file as text chunks: the BOM, the header line, then one line per row of `rows_for(..., "csv")`."""
+    header = CSV_DELIMITER.join(csv_text(h) for h in headers()) + CSV_LINE_END
 
     def generate() -> Iterator[str]:
-        yield CSV_BOM + writer.writerow([neutralise(h) for h in header])
+        yield CSV_BOM + header
         # Lines are sent in batches: one yield per line would cost more than formatting it.
         for batch in batched(rows, CSV_LINES_PER_CHUNK):
-            yield "".join(
-                writer.writerow(
-                    [
-                        # Most cells are plain safe text: check that inline, call the helper for the rest.
-                        value
-                        if type(value) is str and value[:1] not in DANGEROUS_FIRST
-                        else _csv_cell(value, zone)
-                        for value in row
-                    ]
-                )
-                for row in batch
-            )
+            yield "".join([CSV_DELIMITER.join(row) + CSV_LINE_END for row in batch])
 
     return generate()
 
 
-def write_csv(rows: Iterable[list[Any]], stream: IO[str]) -> None:
-    """Write the CSV to a text stream opened with newline="" (the csv module writes its own line ends)."""
+def write_csv(rows: Iterable[list[str]], stream: IO[str]) -> None:
+    """Write the CSV to a text stream opened with newline="" (lines end with CSV_LINE_END as written)."""
     for chunk in csv_lines(rows):
         stream.write(chunk)
 
@@ -345,7 +410,8 @@ def write_xlsx(rows: Iterable[list[Any]], stream: IO[bytes]) -> None:
 
 
 def write_export(fmt: str, rows: Iterable[list[Any]], stream) -> int:
-    """Write `rows` (from `rows_for`) to `stream` (text for csv, binary for xlsx); return the number of rows."""
+    """Write `rows` (from `rows_for(..., fmt)`) to `stream` (text for csv, binary for xlsx); return the number
+    of rows."""
     count = 0
 
     def counted() -> Iterator[list[Any]]:

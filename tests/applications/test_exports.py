@@ -1,5 +1,7 @@
 """Export content, format and scope, through the admin's export of the changelist's current filters."""
 
+import csv
+import io
 from datetime import UTC, datetime
 
 import pytest
@@ -8,7 +10,8 @@ from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from applications.exports import export_queryset
+from applications import exports
+from applications.exports import csv_text, export_queryset, neutralise
 from applications.models import Application
 from postings.models import Posting
 from tests import factories as f
@@ -204,6 +207,133 @@ def test_a_phone_number_starting_with_plus_is_kept_as_text(client, cast):
 
     row = csv_rows(content_of(client.get(export_url("csv"))))[1]
     assert row[EXPECTED_HEADERS.index("Téléphone")] == "'+33 6 12 34 56 78"
+
+
+# CSV cells ---------------------------------------------------------------------------------------------
+
+# Formula starts, separators, quotes, line breaks, accents: what a candidate or an organisation may type.
+HOSTILE_TEXTS = [
+    "=cmd|' /C calc'!A0",
+    "+1",
+    "-2",
+    "@x",
+    "\t=1",
+    "\r=1",
+    "Zoé Lefèvre-Ngô",
+    "Liège; Namur",
+    'dit "bonjour"',
+    "ligne\nsuivante",
+    "retour\rchariot",
+    "fin\r\n",
+    "",
+    " ",
+    "'=déjà neutralisé",
+    ";",
+    '"',
+    '=a;b\n"c"',
+]
+
+
+def csv_writer_line(cells: list[str]) -> str:
+    """What the csv module writes for these cells, with the export's dialect."""
+    line = io.StringIO()
+    csv.writer(line, delimiter=";").writerow(cells)
+    return line.getvalue()
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
+def test_a_csv_cell_is_what_csv_writer_writes_for_the_neutralised_text(text):
+    assert csv_text(text) + ";fin\r\n" == csv_writer_line([neutralise(text), "fin"])
+
+
+CANDIDATE_TEXT_FIELDS = ["first_name", "last_name", "email", "phone", "city", "heard_from"]
+
+
+def test_the_csv_file_is_byte_for_byte_what_csv_writer_writes_for_hostile_values(client, cast):
+    sending = f.make_organisation(name='Échanges "Sud"; Nord')
+    posting = f.published_posting(
+        session=cast.session,
+        title="=Volontariat; Liège\n(accueil)",
+        organisations={"sending": sending, "host": cast.org_a},
+    )
+    # Every hostile text in every candidate column, one application per group of six texts.
+    groups = [HOSTILE_TEXTS[i : i + 6] for i in range(0, len(HOSTILE_TEXTS), 6)]
+    expected = []
+    for n, texts in enumerate(groups):
+        candidate = dict(zip(CANDIDATE_TEXT_FIELDS, texts, strict=True))
+        f.make_application(
+            posting=posting,
+            reference=f"-C-{n}",
+            languages={"fr": "C1", "de": "=A2"},
+            submitted_at=datetime(2025, 3, 14 - n, 9, 30, tzinfo=UTC),
+            status_changed_at=datetime(2025, 3, 14 - n, 9, 30, tzinfo=UTC),
+            **candidate,
+        )
+        cells = [
+            f"-C-{n}",
+            "=Volontariat; Liège\n(accueil)",
+            "Programme d'échanges – Session 30",
+            'Échanges "Sud"; Nord',
+            "Organisation A",
+            "",
+            *texts[:5],
+            "France",
+            "de: =A2; fr: C1",
+            "non",
+            texts[5],
+            "Reçue",
+            f"2025-03-{14 - n} 10:30",
+            f"2025-03-{14 - n} 10:30",
+            "non",
+        ]
+        expected.append(csv_writer_line([neutralise(cell) for cell in cells]))
+    client.force_login(cast.superuser)
+
+    data = content_of(client.get(export_url("csv")))
+    assert data.decode() == "\ufeff" + csv_writer_line(EXPECTED_HEADERS) + "".join(expected)
+
+
+def test_csv_dates_are_paris_wall_clock_time_across_clock_changes_and_midnight(client, cast):
+    # 30 March 2025: 01:59 CET, then 03:00 CEST; 26 October 2025: 02:30 CEST, then 02:30 CET again.
+    moments = {
+        "C-1": (datetime(2025, 3, 30, 0, 59, tzinfo=UTC), datetime(2025, 3, 30, 1, 0, tzinfo=UTC)),
+        "C-2": (datetime(2025, 10, 26, 0, 30, tzinfo=UTC), datetime(2025, 10, 26, 1, 30, tzinfo=UTC)),
+        "C-3": (datetime(2025, 6, 30, 21, 59, tzinfo=UTC), datetime(2025, 6, 30, 22, 0, tzinfo=UTC)),
+    }
+    for reference, (submitted_at, status_changed_at) in moments.items():
+        f.make_application(
+            posting=cast.posting_a,
+            reference=reference,
+            submitted_at=submitted_at,
+            status_changed_at=status_changed_at,
+        )
+    client.force_login(cast.superuser)
+
+    rows = csv_rows(content_of(client.get(export_url("csv"))))[1:]
+    dates = {row[0]: (row[16], row[17]) for row in rows}
+    assert dates == {
+        "C-1": ("2025-03-30 01:59", "2025-03-30 03:00"),
+        "C-2": ("2025-10-26 02:30", "2025-10-26 02:30"),
+        "C-3": ("2025-06-30 23:59", "2025-07-01 00:00"),
+    }
+
+
+@pytest.mark.parametrize("languages", [[], ["fr"], "fr", 3])
+def test_languages_stored_as_anything_but_an_object_give_an_empty_cell(client, cast, languages):
+    f.make_application(posting=cast.posting_a, reference="C-1", languages=languages)
+    client.force_login(cast.superuser)
+
+    column = EXPECTED_HEADERS.index("Langues")
+    assert csv_rows(content_of(client.get(export_url("csv"))))[1][column] == ""
+    assert xlsx_rows(content_of(client.get(export_url("xlsx"))))[1][column] is None
+
+
+def test_a_cache_of_cells_stops_growing_at_its_limit(monkeypatch):
+    monkeypatch.setattr(exports, "MAX_CACHED_VALUES", 3)
+    cells = exports._PerValue(str.upper)
+
+    assert [cells[value] for value in "abcdef"] == list("ABCDEF")
+    assert len(cells) == 3
 
 
 # Scope -------------------------------------------------------------------------------------------------

@@ -49,7 +49,7 @@ class Command(BaseCommand):
                         "Le format XLSX ne peut pas être écrit sur la sortie standard : utilisez --output FICHIER."
                     )
                 )
-            count = write_export(fmt, rows_for(queryset), _StdoutText(self.stdout))
+            count = write_export(fmt, rows_for(queryset, fmt), _StdoutText(self.stdout))
         else:
             count = self._write_file(fmt, queryset, Path(output))
         self.stderr.write(_("%(count)d candidature(s) exportée(s).") % {"count": count})
@@ -72,10 +72,10 @@ class Command(BaseCommand):
         try:
             if fmt == "csv":
                 with open(fd, "w", encoding="utf-8", newline="") as stream:
-                    count = write_export(fmt, rows_for(queryset), stream)
+                    count = write_export(fmt, rows_for(queryset, fmt), stream)
             else:
                 with open(fd, "wb") as stream:
-                    count = write_export(fmt, rows_for(queryset), stream)
+                    count = write_export(fmt, rows_for(queryset, fmt), stream)
             os.chmod(tmp_name, 0o600)  # personal data: readable by its owner only
             os.replace(tmp_name, path)
         except OSError as exc:
