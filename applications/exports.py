@@ -28,9 +28,6 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from applications.models import Application, ApplicationQuerySet
 from postings.models import Posting, PostingOrganisation
@@ -386,26 +383,32 @@ def write_csv(rows: Iterable[list[str]], stream: IO[str]) -> None:
 # XLSX -----------------------------------------------------------------------------------------------
 
 
-def _xlsx_cell(sheet, value: Any):
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        # Excel has no time zones: local (Europe/Paris) wall-clock time, as people read it.
-        return timezone.localtime(value).replace(tzinfo=None)
-    text = neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
-    cell = WriteOnlyCell(sheet, value=text)
-    # A string cell: never evaluated as a formula nor read as an error code, whatever it holds.
-    cell.data_type = "s"
-    return cell
-
-
 def write_xlsx(rows: Iterable[list[Any]], stream: IO[bytes]) -> None:
     """Write the XLSX with openpyxl's write-only mode: rows go to a temporary file, not to memory."""
+    # Imported here: openpyxl takes ~0.1 s to import, which every process loading the admin (web workers,
+    # every management command) would otherwise pay at start-up for a format few of them write.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=XLSX_SHEET_TITLE)
-    sheet.append([_xlsx_cell(sheet, h) for h in headers()])
+
+    def cell(value: Any):
+        if value is None:
+            return None
+        if isinstance(value, datetime):
+            # Excel has no time zones: local (Europe/Paris) wall-clock time, as people read it.
+            return timezone.localtime(value).replace(tzinfo=None)
+        text = neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+        written = WriteOnlyCell(sheet, value=text)
+        # A string cell: never evaluated as a formula nor read as an error code, whatever it holds.
+        written.data_type = "s"
+        return written
+
+    sheet.append([cell(h) for h in headers()])
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
+        sheet.append([cell(value) for value in row])
     workbook.save(stream)
 
 
