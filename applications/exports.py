@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from applications.models import Application, ApplicationQuerySet
-from postings.models import Posting, PostingOrganisation
+from postings.models import Posting, PostingOrganisation, Programme, Session
 
 # Rows fetched (and related rows prefetched) per query.
 CHUNK_SIZE = 2000
@@ -236,22 +236,34 @@ def _posting_columns(posting_ids, text: Callable[[str], Any]) -> dict[int, _Post
     def joined(posting_id: int, role: str) -> str:
         return ", ".join(names.get((posting_id, role), ()))
 
-    # Only what a row shows: full postings (long texts) made the peak memory grow with the number of postings.
-    postings = (
-        Posting.objects.filter(pk__in=posting_ids)
-        .select_related("session__programme")
-        .only("pk", "title", "session__name", "session__programme__name", "session__programme__short_name")
+    # Only what a row shows, as plain values: full postings (long texts) made the peak memory grow with the
+    # number of postings, and three model instances per posting (with its session and programme) cost more
+    # than the rest of this function. Sessions are few: each label is still the model's own (`str`), built
+    # once per session from the values read.
+    postings = Posting.objects.filter(pk__in=posting_ids).values_list(
+        "pk",
+        "title",
+        "session_id",
+        "session__name",
+        "session__programme__name",
+        "session__programme__short_name",
     )
-    return {
-        posting.pk: (
-            text(posting.title),
-            text(str(posting.session) if posting.session_id else ""),
-            text(joined(posting.pk, roles.SENDING)),
-            text(joined(posting.pk, roles.HOST)),
-            text(joined(posting.pk, roles.EMPLOYER)),
+    session_labels: dict[int, str] = {}
+    columns = {}
+    for posting_id, title, session_id, session_name, programme_name, programme_short_name in postings:
+        if session_id is None:
+            session = ""
+        elif (session := session_labels.get(session_id)) is None:
+            programme = Programme(name=programme_name, short_name=programme_short_name)
+            session = session_labels[session_id] = str(Session(name=session_name, programme=programme))
+        columns[posting_id] = (
+            text(title),
+            text(session),
+            text(joined(posting_id, roles.SENDING)),
+            text(joined(posting_id, roles.HOST)),
+            text(joined(posting_id, roles.EMPLOYER)),
         )
-        for posting in postings
-    }
+    return columns
 
 
 def export_queryset(user, within=None) -> ApplicationQuerySet:

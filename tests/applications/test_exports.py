@@ -241,6 +241,22 @@ def csv_writer_line(cells: list[str]) -> str:
     return line.getvalue()
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_session_column_names_the_programme_by_its_short_name_when_it_has_one(client, cast, fmt):
+    short = f.make_programme(name="Programme européen de volontariat", short_name="PEV")
+    long = f.make_programme(name="Programme sans sigle")
+    for reference, programme in [("C-1", short), ("C-2", long)]:
+        session = f.make_session(programme=programme, name="Session 7")
+        posting = f.published_posting(session=session, organisations={"host": cast.org_a})
+        f.make_application(posting=posting, reference=reference)
+    client.force_login(cast.superuser)
+
+    data = content_of(client.get(export_url(fmt)))
+    rows = csv_rows(data) if fmt == "csv" else xlsx_rows(data)
+    sessions = {row[0]: row[EXPECTED_HEADERS.index("Session")] for row in rows[1:]}
+    assert sessions == {"C-1": "PEV – Session 7", "C-2": "Programme sans sigle – Session 7"}
+
+
 @pytest.mark.parametrize("text", HOSTILE_TEXTS)
 def test_a_csv_cell_is_what_csv_writer_writes_for_the_neutralised_text(text):
     assert csv_text(text) + ";fin\r\n" == csv_writer_line([neutralise(text), "fin"])
