@@ -24,9 +24,7 @@ from .models import Application, DownloadLog
 def _posting_for_apply(slug: str) -> Posting:
     """Public postings only: drafts and archives do not exist for candidates."""
     return get_object_or_404(
-        Posting.objects.published().prefetch_related(
-            "languages", "locations", "organisation_roles__organisation"
-        ),
+        Posting.objects.published().prefetch_related("languages"),
         slug=slug,
     )
 

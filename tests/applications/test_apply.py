@@ -38,6 +38,15 @@ def test_the_form_shows_one_level_field_per_language_the_posting_asks_for(client
     assert reverse("applications:privacy") in content
 
 
+def test_the_form_reads_the_posting_and_its_languages_only(client, django_assert_num_queries):
+    posting = f.published_posting(languages={"fr": "B2", "en": "B1"})
+
+    with django_assert_num_queries(2):
+        response = client.get(apply_url(posting))
+
+    assert response.status_code == 200
+
+
 def test_the_form_asks_for_nothing_a_recruitment_may_not_ask(client):
     posting = f.published_posting()
 
