@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import translation
+from django_tasks_db.models import DBTaskResult
 
 from applications.models import Application, OutgoingEmail, StatusChange
 from postings.models import Posting, PostingLanguage
@@ -158,6 +159,22 @@ def test_a_candidate_applies_with_real_pdf_docx_and_odt(client, settings, cv, le
 
     confirmation = client.get(response["Location"])
     assert application.reference in confirmation.content.decode()
+
+
+def test_both_emails_are_queued_for_sending_only_once_the_application_is_committed(
+    client, django_capture_on_commit_callbacks
+):
+    posting = f.published_posting()
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        client.post(apply_url(posting), form_data(posting))
+    assert not DBTaskResult.objects.exists()
+    for callback in callbacks:
+        callback()
+
+    queued = [task.args_kwargs["args"] for task in DBTaskResult.objects.order_by("enqueued_at", "pk")]
+    assert sorted(queued) == sorted([pk] for pk in OutgoingEmail.objects.values_list("pk", flat=True))
+    assert len(queued) == 2
 
 
 def test_a_typed_letter_is_enough(client):
