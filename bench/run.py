@@ -238,14 +238,32 @@ class Stack:
             children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         except OSError:
             return 0
-        total = 0
-        for child in children:
-            try:
-                fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total
+        return sum(process_ticks(child) for child in children)
+
+    def postgres_ticks(self) -> dict[str, int]:
+        """CPU time (1/100 s) used so far by each PostgreSQL backend connected to this database."""
+        query = (
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        pids = subprocess.run(
+            [*PG, "-d", self.db, "-At", "-c", query], capture_output=True, text=True, timeout=30
+        ).stdout.split()
+        return {pid: process_ticks(pid) for pid in pids}
+
+    def cpu(self, run) -> tuple[dict, dict]:
+        """Run `run()` and return its result with the CPU seconds it cost: gunicorn's workers, the database's
+        backends, and the client (the child processes this script waited for meanwhile). Unlike req/s, these
+        hardly depend on what else the shared machine is doing."""
+        server, database, client = self.busy_ticks(), self.postgres_ticks(), os.times()
+        result = run()
+        after_client, after_database = os.times(), self.postgres_ticks()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return result, {
+            "server": (self.busy_ticks() - server) / ticks,
+            "postgres": sum(t - database.get(pid, 0) for pid, t in after_database.items()) / ticks,
+            "client": (after_client.children_user - client.children_user)
+            + (after_client.children_system - client.children_system),
+        }
 
     def settle(self, limit: float = 180) -> float:
         """Wait until the requests a timed-out client left behind are done: idle workers, no active query.
@@ -282,6 +300,15 @@ class Stack:
         if not self.args.keep_db:
             subprocess.run([*PG, "-c", f"DROP DATABASE IF EXISTS {self.db} WITH (FORCE)"], timeout=300)
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def process_ticks(pid) -> int:
+    """CPU time (1/100 s, user + system) used so far by one process; 0 once it has gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime, stime
 
 
 def get(port: int, path: str, headers: dict | None = None) -> tuple[int, dict, str]:
@@ -468,11 +495,13 @@ def measure_apply(stack: Stack, setup: dict, args, results: dict) -> None:
     port, d = stack.port, args.duration
     results["settle_s"]["py_healthz"] = stack.settle()
     log(f"python client: healthz ({d} s)")
-    results["py_healthz"] = python_load(port, "healthz", d, args)
+    results["py_healthz"], cpu = stack.cpu(lambda: python_load(port, "healthz", d, args))
+    results["py_healthz"]["cpu_s"] = cpu
     results["settle_s"]["apply"] = stack.settle()
     log(f"python client: apply with a 1 MB PDF ({d} s)")
     results["loadavg"]["apply"] = loadavg()
-    results["apply"] = python_load(port, "apply", d, args, setup["apply"])
+    results["apply"], cpu = stack.cpu(lambda: python_load(port, "apply", d, args, setup["apply"]))
+    results["apply"]["cpu_s"] = cpu
     count = stack.shell(COUNT_SCRIPT.replace("SLUG", repr(setup["apply_slug"])), "COUNT_JSON ")
     private = Path(stack.env["PRIVATE_MEDIA_ROOT"])
     stored = [name for name in count["files"] if (private / name).is_file()]
@@ -548,6 +577,8 @@ def evaluate(all_results: dict, args) -> tuple[list[str], list[str]]:
                 f"Outcomes: `{json.dumps(apply['outcomes'])}`.",
                 "",
             ]
+            if "cpu_s" in apply and "cpu_s" in py_ref and apply["ok"] and py_ref["ok"]:
+                lines += [cpu_line(py_ref, apply), ""]
         if "compare" in r:
             c = r["compare"]
             lines += [
@@ -634,6 +665,25 @@ def evaluate(all_results: dict, args) -> tuple[list[str], list[str]]:
             )
         )
     return lines, missed
+
+
+def cpu_line(py_ref: dict, apply: dict) -> str:
+    """CPU milliseconds per request of each side, and the throughput ratio they imply on an idle machine."""
+    parts = ("server", "postgres", "client")
+    per = {
+        name: {part: result["cpu_s"][part] * 1000 / result["ok"] for part in parts}
+        for name, result in (("healthz", py_ref), ("apply", apply))
+    }
+    totals = {name: sum(values.values()) for name, values in per.items()}
+    return (
+        "CPU per request, gunicorn workers + PostgreSQL backends + client: /healthz "
+        + " + ".join(f"{per['healthz'][part]:.2f}" for part in parts)
+        + f" = {totals['healthz']:.2f} ms; one application (form GET + POST) "
+        + " + ".join(f"{per['apply'][part]:.1f}" for part in parts)
+        + f" = {totals['apply']:.1f} ms. Their ratio, {totals['healthz'] / totals['apply']:.3f}, is the apply "
+        "ratio the two cores would give with nothing else running (it moves far less than req/s with the "
+        "machine's other load)."
+    )
 
 
 def write_report(path: Path, all_results: dict, info: dict, args, command: str) -> list[str]:
