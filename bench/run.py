@@ -553,6 +553,8 @@ def evaluate(all_results: dict, args) -> tuple[list[str], list[str]]:
                 f"| {name} | `{s['path']}` | {s['rps']:.1f} | {ratio:.3f} | {verdict} | {s['p50_ms']:.1f} | "
                 f"{s['p90_ms']:.1f} | {s['p99_ms']:.1f} | {s['errors']} |"
             )
+        if "apply" not in r:
+            lines.append("")
         if "apply" in r:
             py_ref, apply = r["py_healthz"], r["apply"]
             apply_ratio = apply["rps"] / py_ref["rps"] if py_ref["rps"] else 0
