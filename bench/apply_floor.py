@@ -19,6 +19,7 @@ contacted; gunicorn is stopped at the end.
 import argparse
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -92,6 +93,7 @@ def main(argv: list[str]) -> int:
     finally:
         gunicorn.send_signal(signal.SIGTERM)
         gunicorn.wait(timeout=30)
+    shutil.rmtree(tmp, ignore_errors=True)  # kept, with gunicorn's log, when the run failed
     reference = results["healthz"]
     print("| scenario | req/s | ratio to /healthz | server CPU ms/req | client CPU ms/req | CPU ratio |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")

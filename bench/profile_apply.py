@@ -13,11 +13,13 @@ the posting with the latest deadline and are deleted at the end, with their file
 """
 
 import argparse
+import atexit
 import cProfile
 import io
 import os
 import pstats
 import secrets
+import shutil
 import statistics
 import sys
 import tempfile
@@ -34,6 +36,7 @@ from loadgen import cookies_from_headers, fill_form, multipart, sized_pdf  # noq
 
 def configure() -> Path:
     private = Path(tempfile.mkdtemp(prefix="passerelle-profile-apply-"))
+    atexit.register(shutil.rmtree, private, ignore_errors=True)
     defaults = {
         "DEBUG": "false",
         "PASSERELLE_MANIFEST_STATIC": "false",
