@@ -13,6 +13,7 @@ from django_countries import countries
 
 from postings.models import Posting
 
+from . import widgets
 from .files import check_document
 from .models import Application
 
@@ -87,7 +88,7 @@ class ApplicationForm(forms.Form):
     country = forms.ChoiceField(
         label=_("Pays de résidence"),
         choices=_country_choices,
-        widget=forms.Select(attrs={"autocomplete": "country"}),
+        widget=widgets.Select(attrs={"autocomplete": "country"}),
     )
     cv = forms.FileField(
         label=_("CV"),
@@ -146,6 +147,7 @@ class ApplicationForm(forms.Form):
                 label=_("Votre niveau en %(language)s") % {"language": link.language_name},
                 choices=[("", _("Choisir un niveau")), *Application.LanguageLevel.choices],
                 help_text=help_text,
+                widget=widgets.Select,
             )
             self.language_fields.append((link.language, name))
         if self.eligibility_conditions:

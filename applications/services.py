@@ -150,17 +150,19 @@ def _existing_application(posting: Posting, email_normalised: str) -> Applicatio
 
 def _queue_emails(application: Application) -> None:
     outgoing = [emails.candidate_receipt(application), emails.recruiter_notification(application)]
-    for email in outgoing:
-        if email is None:
-            continue
-        email.save()
-        transaction.on_commit(lambda email=email: _enqueue(email))
+    outgoing = OutgoingEmail.objects.bulk_create([email for email in outgoing if email is not None])
+    transaction.on_commit(lambda: _enqueue(outgoing))
 
 
-def _enqueue(email: OutgoingEmail) -> None:
+def _enqueue(outgoing: list[OutgoingEmail]) -> None:
+    """Queue the sending of the application's emails after commit, in one transaction: with the database
+    task backend that is one commit for both instead of one each. An email not queued stays pending in the
+    outbox for `send_pending_emails` (`enqueue_email` never raises)."""
     from .tasks import enqueue_email
 
-    enqueue_email(email)
+    with transaction.atomic():
+        for email in outgoing:
+            enqueue_email(email)
 
 
 def _delete_written_files(application: Application) -> None:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.generic import TemplateView
 
+from postings import cache as postings_cache
 from postings.models import Posting
 
 from . import retention, services
@@ -20,13 +21,16 @@ from .files import DocumentKind, sanitise_filename
 from .forms import ApplicationForm
 from .models import Application, DownloadLog
 
+# The blank apply form's fields are cached (templates/applications/apply.html), keyed on the postings' version
+# (postings/cache.py). With the default per-process cache, another process's change reaches this one's
+# cached fields within this many seconds, as for the public pages.
+FORM_FIELDS_CACHE_SECONDS = 60
+
 
 def _posting_for_apply(slug: str) -> Posting:
     """Public postings only: drafts and archives do not exist for candidates."""
     return get_object_or_404(
-        Posting.objects.published().prefetch_related(
-            "languages", "locations", "organisation_roles__organisation"
-        ),
+        Posting.objects.published().prefetch_related("languages"),
         slug=slug,
     )
 
@@ -97,7 +101,13 @@ def apply(request, slug: str):
     else:
         form = ApplicationForm(posting=posting, initial={"submission_token": uuid.uuid4()})
         status = 200
-    return render(request, "applications/apply.html", {"posting": posting, "form": form}, status=status)
+    context = {
+        "posting": posting,
+        "form": form,
+        "fields_version": postings_cache.version(),
+        "fields_cache_seconds": FORM_FIELDS_CACHE_SECONDS,
+    }
+    return render(request, "applications/apply.html", context, status=status)
 
 
 def confirmation(request, uuid):

@@ -1,6 +1,7 @@
 """Load test of the real stack: PostgreSQL, gunicorn with production settings, wrk and a Python apply client.
 
     python bench/run.py [--scales 1000:20000,10000:200000] [--duration 15] [--output docs/performance.md]
+        [--scenarios healthz,listing,filtered,search,detail,admin_list,apply,exports] [--db-prefix NAME]
 
 For each scale (postings:applications) it creates a scratch database on 127.0.0.1 (user postgres, trust
 auth), migrates, generates the data (`manage.py generate_bench_data`), runs `collectstatic`, starts gunicorn
@@ -8,6 +9,7 @@ auth), migrates, generates the data (`manage.py generate_bench_data`), runs `col
 warm-up, times the CSV and XLSX exports with `/usr/bin/time -v`, stops gunicorn and drops the database.
 Every throughput is reported as a ratio to `/healthz` measured the same way in the same run. It writes
 the report (docs/performance.md) and exits 1 when a budget is missed, 2 when the run itself failed.
+`--scenarios` runs only some of them (every one by default); the report then shows only those.
 """
 
 import argparse
@@ -35,6 +37,9 @@ import loadgen  # noqa: E402
 PYTHON = sys.executable
 PG = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-q"]
 RECRUITER_PASSWORD = "bench-" + secrets.token_hex(12)
+
+SCENARIOS = ["healthz", "listing", "filtered", "search", "detail", "admin_list", "apply", "exports"]
+WRK_SCENARIOS = ["healthz", "listing", "filtered", "search", "detail", "admin_list"]
 
 BUDGETS = {
     "listing": 0.6,
@@ -130,7 +135,7 @@ class Stack:
 
     def __init__(self, postings: int, applications: int, args):
         self.postings, self.applications, self.args = postings, applications, args
-        self.db = f"passerelle_benchrun_{postings}"
+        self.db = f"{args.db_prefix}_{postings}"
         self.tmp = Path(tempfile.mkdtemp(prefix=f"passerelle-bench-{postings}-"))
         self.port = free_port()
         self.gunicorn = None
@@ -233,14 +238,32 @@ class Stack:
             children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         except OSError:
             return 0
-        total = 0
-        for child in children:
-            try:
-                fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total
+        return sum(process_ticks(child) for child in children)
+
+    def postgres_ticks(self) -> dict[str, int]:
+        """CPU time (1/100 s) used so far by each PostgreSQL backend connected to this database."""
+        query = (
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        pids = subprocess.run(
+            [*PG, "-d", self.db, "-At", "-c", query], capture_output=True, text=True, timeout=30
+        ).stdout.split()
+        return {pid: process_ticks(pid) for pid in pids}
+
+    def cpu(self, run) -> tuple[dict, dict]:
+        """Run `run()` and return its result with the CPU seconds it cost: gunicorn's workers, the database's
+        backends, and the client (the child processes this script waited for meanwhile). Unlike req/s, these
+        hardly depend on what else the shared machine is doing."""
+        server, database, client = self.busy_ticks(), self.postgres_ticks(), os.times()
+        result = run()
+        after_client, after_database = os.times(), self.postgres_ticks()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return result, {
+            "server": (self.busy_ticks() - server) / ticks,
+            "postgres": sum(t - database.get(pid, 0) for pid, t in after_database.items()) / ticks,
+            "client": (after_client.children_user - client.children_user)
+            + (after_client.children_system - client.children_system),
+        }
 
     def settle(self, limit: float = 180) -> float:
         """Wait until the requests a timed-out client left behind are done: idle workers, no active query.
@@ -277,6 +300,15 @@ class Stack:
         if not self.args.keep_db:
             subprocess.run([*PG, "-c", f"DROP DATABASE IF EXISTS {self.db} WITH (FORCE)"], timeout=300)
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def process_ticks(pid) -> int:
+    """CPU time (1/100 s, user + system) used so far by one process; 0 once it has gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime, stime
 
 
 def get(port: int, path: str, headers: dict | None = None) -> tuple[int, dict, str]:
@@ -422,6 +454,7 @@ def measure(stack: Stack, setup: dict, args) -> dict:
         "detail": (setup["detail"], None),
         "admin_list": (setup["admin_list"], {"Cookie": cookie}),
     }
+    scenarios = {name: scenario for name, scenario in scenarios.items() if name in args.scenarios}
     for name, (path, headers) in scenarios.items():
         status, _headers, _body = get(port, path, headers)
         if status != 200:
@@ -433,24 +466,16 @@ def measure(stack: Stack, setup: dict, args) -> dict:
         log(f"wrk {name} {path} ({d} s)")
         results[name] = wrk(port, path, d, args, headers)
         results[name]["path"] = path
-    results["settle_s"]["py_healthz"] = stack.settle()
-    log(f"python client: healthz ({d} s)")
-    results["py_healthz"] = python_load(port, "healthz", d, args)
-    results["settle_s"]["apply"] = stack.settle()
-    log(f"python client: apply with a 1 MB PDF ({d} s)")
-    results["loadavg"]["apply"] = loadavg()
-    results["apply"] = python_load(port, "apply", d, args, setup["apply"])
-    count = stack.shell(COUNT_SCRIPT.replace("SLUG", repr(setup["apply_slug"])), "COUNT_JSON ")
-    private = Path(stack.env["PRIVATE_MEDIA_ROOT"])
-    stored = [name for name in count["files"] if (private / name).is_file()]
-    results["apply"].update({"rows": count["rows"], "stored_files": len(set(stored))})
-    if args.compare_pgoptions:
+    if "apply" in args.scenarios:
+        measure_apply(stack, setup, args, results)
+    compared = [name for name in ("healthz", "listing", "admin_list") if name in scenarios]
+    if args.compare_pgoptions and "healthz" in compared and len(compared) > 1:
         # The same scenarios once more on a server whose connections use the suggested PostgreSQL setting:
         # the before/after of that fix, measured in the same run.
         stack.stop()
         stack.start({"PGOPTIONS": args.compare_pgoptions})
         results["compare"] = {}
-        for name in ("healthz", "listing", "admin_list"):
+        for name in compared:
             path, headers = scenarios[name]
             stack.settle()
             log(f"wrk {name} with PGOPTIONS={args.compare_pgoptions!r} ({d} s)")
@@ -458,10 +483,29 @@ def measure(stack: Stack, setup: dict, args) -> dict:
             results["compare"][name]["path"] = path
         stack.settle()
         stack.stop()
-    log("exports (csv, xlsx)")
-    results["csv"] = timed_export(stack, "csv")
-    results["xlsx"] = timed_export(stack, "xlsx")
+    if "exports" in args.scenarios:
+        log("exports (csv, xlsx)")
+        results["csv"] = timed_export(stack, "csv")
+        results["xlsx"] = timed_export(stack, "xlsx")
     return results
+
+
+def measure_apply(stack: Stack, setup: dict, args, results: dict) -> None:
+    """The apply flow with the Python client, its /healthz reference, and rows == files == successes."""
+    port, d = stack.port, args.duration
+    results["settle_s"]["py_healthz"] = stack.settle()
+    log(f"python client: healthz ({d} s)")
+    results["py_healthz"], cpu = stack.cpu(lambda: python_load(port, "healthz", d, args))
+    results["py_healthz"]["cpu_s"] = cpu
+    results["settle_s"]["apply"] = stack.settle()
+    log(f"python client: apply with a 1 MB PDF ({d} s)")
+    results["loadavg"]["apply"] = loadavg()
+    results["apply"], cpu = stack.cpu(lambda: python_load(port, "apply", d, args, setup["apply"]))
+    results["apply"]["cpu_s"] = cpu
+    count = stack.shell(COUNT_SCRIPT.replace("SLUG", repr(setup["apply_slug"])), "COUNT_JSON ")
+    private = Path(stack.env["PRIVATE_MEDIA_ROOT"])
+    stored = [name for name in count["files"] if (private / name).is_file()]
+    results["apply"].update({"rows": count["rows"], "stored_files": len(set(stored))})
 
 
 # Report ------------------------------------------------------------------------------------------------
@@ -480,7 +524,7 @@ def evaluate(all_results: dict, args) -> tuple[list[str], list[str]]:
     scales = sorted(all_results)
     for postings in scales:
         r = all_results[postings]
-        ref = r["healthz"]["rps"]
+        ref = r["healthz"]["rps"] if "healthz" in r else None
         lines += [
             "",
             f"### {postings:,} postings, {r['applications']:,} applications".replace(",", " "),
@@ -495,7 +539,7 @@ def evaluate(all_results: dict, args) -> tuple[list[str], list[str]]:
             "| scenario | path | req/s | ratio to /healthz | budget | p50 ms | p90 ms | p99 ms | errors |",
             "| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |",
         ]
-        for name in ["healthz", "listing", "filtered", "search", "detail", "admin_list"]:
+        for name in [name for name in WRK_SCENARIOS if name in r]:
             s = r[name]
             ratio = s["rps"] / ref
             budget = BUDGETS.get(name)
@@ -509,29 +553,34 @@ def evaluate(all_results: dict, args) -> tuple[list[str], list[str]]:
                 f"| {name} | `{s['path']}` | {s['rps']:.1f} | {ratio:.3f} | {verdict} | {s['p50_ms']:.1f} | "
                 f"{s['p90_ms']:.1f} | {s['p99_ms']:.1f} | {s['errors']} |"
             )
-        py_ref, apply = r["py_healthz"], r["apply"]
-        apply_ratio = apply["rps"] / py_ref["rps"] if py_ref["rps"] else 0
-        consistent = apply["rows"] == apply["stored_files"] == apply["ok"]
-        ok = apply_ratio >= BUDGETS["apply"] and consistent
-        if not ok:
-            missed.append(
-                f"{postings} postings: apply ratio {apply_ratio:.3f} (budget {BUDGETS['apply']}), rows "
-                f"{apply['rows']} / files {apply['stored_files']} / successes {apply['ok']}"
-            )
-        lines += [
-            f"| healthz (Python client) | `/healthz` | {py_ref['rps']:.0f} | reference | – | "
-            f"{py_ref['p50_ms']:.1f} | {py_ref['p90_ms']:.1f} | – | "
-            f"{sum(v for k, v in py_ref['outcomes'].items() if k != 'ok')} |",
-            f"| apply POST 1 MB (Python client) | `{r['setup']['apply']}` | {apply['rps']:.1f} | "
-            f"{apply_ratio:.3f} (vs wrk /healthz: {apply['rps'] / ref:.3f}) | ≥ {BUDGETS['apply']} "
-            f"{'✅' if ok else '❌'} | {apply['p50_ms'] or 0:.1f} | {apply['p90_ms'] or 0:.1f} | – | "
-            f"{sum(v for k, v in apply['outcomes'].items() if k != 'ok')} |",
-            "",
-            f"Apply: {apply['ok']} successful POSTs (302 to the confirmation), {apply['rows']} new rows, "
-            f"{apply['stored_files']} CV files on disk: {'consistent ✅' if consistent else 'MISMATCH ❌'}. "
-            f"Outcomes: `{json.dumps(apply['outcomes'])}`.",
-            "",
-        ]
+        if "apply" not in r:
+            lines.append("")
+        if "apply" in r:
+            py_ref, apply = r["py_healthz"], r["apply"]
+            apply_ratio = apply["rps"] / py_ref["rps"] if py_ref["rps"] else 0
+            consistent = apply["rows"] == apply["stored_files"] == apply["ok"]
+            ok = apply_ratio >= BUDGETS["apply"] and consistent
+            if not ok:
+                missed.append(
+                    f"{postings} postings: apply ratio {apply_ratio:.3f} (budget {BUDGETS['apply']}), rows "
+                    f"{apply['rows']} / files {apply['stored_files']} / successes {apply['ok']}"
+                )
+            lines += [
+                f"| healthz (Python client) | `/healthz` | {py_ref['rps']:.0f} | reference | – | "
+                f"{py_ref['p50_ms']:.1f} | {py_ref['p90_ms']:.1f} | – | "
+                f"{sum(v for k, v in py_ref['outcomes'].items() if k != 'ok')} |",
+                f"| apply POST 1 MB (Python client) | `{r['setup']['apply']}` | {apply['rps']:.1f} | "
+                f"{apply_ratio:.3f}{f' (vs wrk /healthz: {apply["rps"] / ref:.3f})' if ref else ''} | ≥ {BUDGETS['apply']} "
+                f"{'✅' if ok else '❌'} | {apply['p50_ms'] or 0:.1f} | {apply['p90_ms'] or 0:.1f} | – | "
+                f"{sum(v for k, v in apply['outcomes'].items() if k != 'ok')} |",
+                "",
+                f"Apply: {apply['ok']} successful POSTs (302 to the confirmation), {apply['rows']} new rows, "
+                f"{apply['stored_files']} CV files on disk: {'consistent ✅' if consistent else 'MISMATCH ❌'}. "
+                f"Outcomes: `{json.dumps(apply['outcomes'])}`.",
+                "",
+            ]
+            if "cpu_s" in apply and "cpu_s" in py_ref and apply["ok"] and py_ref["ok"]:
+                lines += [cpu_line(py_ref, apply), ""]
         if "compare" in r:
             c = r["compare"]
             lines += [
@@ -541,13 +590,13 @@ def evaluate(all_results: dict, args) -> tuple[list[str], list[str]]:
                 "| scenario | req/s | ratio to its /healthz | p50 ms | p90 ms | errors |",
                 "| --- | ---: | ---: | ---: | ---: | ---: |",
             ]
-            for name in ("healthz", "listing", "admin_list"):
+            for name in c:
                 lines.append(
                     f"| {name} | {c[name]['rps']:.1f} | {c[name]['rps'] / c['healthz']['rps']:.3f} | "
                     f"{c[name]['p50_ms']:.1f} | {c[name]['p90_ms']:.1f} | {c[name]['errors']} |"
                 )
             lines.append("")
-        for fmt_name in ("csv", "xlsx"):
+        for fmt_name in [name for name in ("csv", "xlsx") if name in r]:
             e = r[fmt_name]
             if "error" in e:
                 lines.append(f"{fmt_name.upper()} export failed: `{e['error'].strip()[-300:]}`")
@@ -563,7 +612,7 @@ def evaluate(all_results: dict, args) -> tuple[list[str], list[str]]:
     big = all_results[scales[-1]]
     small = all_results[scales[0]]
     lines += ["### Budgets across scales", ""]
-    csv = big["csv"]
+    csv = big.get("csv", {"error": "not run"})
     if "error" not in csv:
         for label, value, budget, higher in [
             (f"CSV rows/s at {big['applications']} rows", csv["rows_per_s"], BUDGETS["csv_rows_per_s"], True),
@@ -580,7 +629,7 @@ def evaluate(all_results: dict, args) -> tuple[list[str], list[str]]:
             )
             if not ok:
                 missed.append(f"{label}: {value:.0f}")
-    if len(scales) > 1 and "error" not in csv and "error" not in small["csv"]:
+    if len(scales) > 1 and "error" not in csv and "error" not in small.get("csv", {"error": "not run"}):
         growth = csv["peak_rss_mb"] / small["csv"]["peak_rss_mb"]
         ok = growth <= BUDGETS["csv_rss_growth"]
         lines.append(
@@ -590,7 +639,7 @@ def evaluate(all_results: dict, args) -> tuple[list[str], list[str]]:
         )
         if not ok:
             missed.append(f"CSV peak RSS grows ×{growth:.2f}")
-    xlsx = big["xlsx"]
+    xlsx = big.get("xlsx", {"error": "not run"})
     if "error" not in xlsx:
         ok = xlsx["peak_rss_mb"] <= BUDGETS["xlsx_peak_rss_mb"]
         lines.append(
@@ -599,7 +648,7 @@ def evaluate(all_results: dict, args) -> tuple[list[str], list[str]]:
         )
         if not ok:
             missed.append(f"XLSX peak RSS {xlsx['peak_rss_mb']:.0f} MB")
-    p50 = {p: all_results[p]["listing"]["p50_ms"] for p in scales}
+    p50 = {p: all_results[p]["listing"]["p50_ms"] for p in scales if "listing" in all_results[p]}
     if 100_000 in p50 and 1000 in p50:
         ratio = p50[100_000] / p50[1000]
         ok = ratio <= BUDGETS["listing_p50_100k_over_1k"]
@@ -608,16 +657,35 @@ def evaluate(all_results: dict, args) -> tuple[list[str], list[str]]:
         )
         if not ok:
             missed.append(f"listing p50 100k/1k {ratio:.2f}")
-    else:
+    elif p50:
         lines.append(
             "- Listing p50 at 100k / at 1k postings: not measured in this run (100k scale not run); "
             + (
                 f"at {scales[-1]} / {scales[0]} postings: {p50[scales[-1]] / p50[scales[0]]:.2f}."
-                if len(scales) > 1
+                if len(p50) > 1
                 else "only one scale."
             )
         )
     return lines, missed
+
+
+def cpu_line(py_ref: dict, apply: dict) -> str:
+    """CPU milliseconds per request of each side, and the throughput ratio they imply on an idle machine."""
+    parts = ("server", "postgres", "client")
+    per = {
+        name: {part: result["cpu_s"][part] * 1000 / result["ok"] for part in parts}
+        for name, result in (("healthz", py_ref), ("apply", apply))
+    }
+    totals = {name: sum(values.values()) for name, values in per.items()}
+    return (
+        "CPU per request, gunicorn workers + PostgreSQL backends + client: /healthz "
+        + " + ".join(f"{per['healthz'][part]:.2f}" for part in parts)
+        + f" = {totals['healthz']:.2f} ms; one application (form GET + POST) "
+        + " + ".join(f"{per['apply'][part]:.1f}" for part in parts)
+        + f" = {totals['apply']:.1f} ms. Their ratio, {totals['healthz'] / totals['apply']:.3f}, is the apply "
+        "ratio the two cores would give with nothing else running (it moves far less than req/s with the "
+        "machine's other load)."
+    )
 
 
 def write_report(path: Path, all_results: dict, info: dict, args, command: str) -> list[str]:
@@ -678,9 +746,28 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--keep-db", action="store_true", help="Keep the scratch databases and files.")
     parser.add_argument(
+        "--scenarios",
+        default=",".join(SCENARIOS),
+        help="Comma-separated subset of: " + ", ".join(SCENARIOS) + " (default: all). A page scenario brings "
+        "the wrk /healthz reference along; apply brings its own Python-client reference.",
+    )
+    parser.add_argument(
+        "--db-prefix",
+        default="passerelle_benchrun",
+        help="Name of the scratch databases: PREFIX_<postings> (dropped and created again).",
+    )
+    parser.add_argument(
         "--from-json", default="", help="Write the report again from a --json file of an earlier run."
     )
     args = parser.parse_args(argv)
+    args.scenarios = [name.strip() for name in args.scenarios.split(",") if name.strip()]
+    unknown = sorted(set(args.scenarios) - set(SCENARIOS))
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(unknown)}; choose among {', '.join(SCENARIOS)}")
+    if set(args.scenarios) & set(WRK_SCENARIOS):
+        args.scenarios.append("healthz")  # the reference of every page's ratio
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", args.db_prefix):
+        parser.error("--db-prefix: lower-case letters, digits and underscores only")
     notes = Path(args.notes)
     args.notes_text = ("\n" + notes.read_text()) if notes.is_file() else ""
     if args.from_json:
@@ -698,7 +785,7 @@ def main(argv: list[str]) -> int:
         results = {int(k): v for k, v in saved["results"].items()}
         missed = write_report(Path(args.output), results, saved["machine"], args, saved["command"])
         return 1 if missed else 0
-    if shutil.which("wrk") is None:
+    if set(args.scenarios) & set(WRK_SCENARIOS) and shutil.which("wrk") is None:
         log("wrk is missing: apt-get install -y wrk")
         subprocess.run(["apt-get", "install", "-y", "wrk"], check=True, timeout=600)
     scales = [tuple(int(x) for x in item.split(":")) for item in args.scales.split(",")]

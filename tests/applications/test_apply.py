@@ -4,9 +4,10 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import translation
+from django_tasks_db.models import DBTaskResult
 
 from applications.models import Application, OutgoingEmail, StatusChange
-from postings.models import Posting
+from postings.models import Posting, PostingLanguage
 from tests import factories as f
 from tests.applications.conftest import (
     docx_upload,
@@ -36,6 +37,48 @@ def test_the_form_shows_one_level_field_per_language_the_posting_asks_for(client
     assert "Je ne parle pas cette langue" in content
     assert 'name="submission_token"' in content
     assert reverse("applications:privacy") in content
+
+
+def test_the_form_shows_a_language_added_to_the_posting_at_once(client):
+    posting = f.published_posting(languages={"fr": "B2"})
+    assert 'name="language_en"' not in client.get(apply_url(posting)).content.decode()
+
+    PostingLanguage.objects.create(posting=posting, language="en", level="B1")
+
+    assert 'name="language_en"' in client.get(apply_url(posting)).content.decode()
+
+
+def test_each_language_gets_its_own_form(client):
+    posting = f.published_posting()
+    french = client.get(apply_url(posting)).content.decode()
+
+    with translation.override("en"):
+        english = client.get(apply_url(posting)).content.decode()
+
+    assert "Pays de résidence" in french
+    assert "Country of residence" in english
+    assert "Pays de résidence" not in english
+
+
+def test_a_form_sent_back_with_errors_shows_them_after_the_blank_form_was_served(client):
+    posting = f.published_posting()
+    assert "is-invalid" not in client.get(apply_url(posting)).content.decode()
+
+    response = client.post(apply_url(posting), form_data(posting, email="pas-une-adresse"))
+
+    content = response.content.decode()
+    assert 'class="emailinput form-control is-invalid"' in content
+    assert 'value="Camille"' in content
+    assert "choisissez à nouveau vos fichiers" in content.lower()
+
+
+def test_the_form_reads_the_posting_and_its_languages_only(client, django_assert_num_queries):
+    posting = f.published_posting(languages={"fr": "B2", "en": "B1"})
+
+    with django_assert_num_queries(2):
+        response = client.get(apply_url(posting))
+
+    assert response.status_code == 200
 
 
 def test_the_form_asks_for_nothing_a_recruitment_may_not_ask(client):
@@ -116,6 +159,22 @@ def test_a_candidate_applies_with_real_pdf_docx_and_odt(client, settings, cv, le
 
     confirmation = client.get(response["Location"])
     assert application.reference in confirmation.content.decode()
+
+
+def test_both_emails_are_queued_for_sending_only_once_the_application_is_committed(
+    client, django_capture_on_commit_callbacks
+):
+    posting = f.published_posting()
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        client.post(apply_url(posting), form_data(posting))
+    assert not DBTaskResult.objects.exists()
+    for callback in callbacks:
+        callback()
+
+    queued = [task.args_kwargs["args"] for task in DBTaskResult.objects.order_by("enqueued_at", "pk")]
+    assert sorted(queued) == sorted([pk] for pk in OutgoingEmail.objects.values_list("pk", flat=True))
+    assert len(queued) == 2
 
 
 def test_a_typed_letter_is_enough(client):
