@@ -11,9 +11,9 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from postings import widgets
 from postings.models import Posting
 
-from . import widgets
 from .files import check_document
 from .models import Application
 

@@ -15,7 +15,7 @@ from django_filters import BooleanFilter, CharFilter, ChoiceFilter, FilterSet
 
 from organisations.models import Organisation
 from postings import cache as postings_cache
-from postings import search
+from postings import search, widgets
 from postings.models import (
     Posting,
     PostingLanguage,
@@ -26,7 +26,6 @@ from postings.models import (
     Theme,
 )
 from postings.text import fold
-from postings.widgets import PlainSelect
 
 PUBLIC_STATUSES = [Posting.Status.PUBLISHED, Posting.Status.CLOSED]
 CLOSING_WITHIN_CHOICES = [
@@ -116,56 +115,59 @@ def cached_facet_choices() -> dict[str, list[tuple[str, str]]]:
 
 
 class PostingFilter(FilterSet):
-    # PlainSelect: the same markup as Django's Select, without a template include per option (postings/widgets.py).
+    # widgets.Select: the same markup as Django's Select, without a template include per option.
     q = CharFilter(label=_("Mots-clés"), method="filter_search")
     kind = ChoiceFilter(
-        widget=PlainSelect,
+        widget=widgets.Select,
         label=_("Type d'offre"),
         choices=Posting.Kind.choices,
         empty_label=_("Tous les types"),
     )
     scheme = ChoiceFilter(
-        widget=PlainSelect,
+        widget=widgets.Select,
         label=_("Statut"),
         choices=Posting.Scheme.choices,
         empty_label=_("Tous les statuts"),
     )
     theme = ChoiceFilter(
-        widget=PlainSelect,
+        widget=widgets.Select,
         label=_("Thématique"),
         method="filter_theme",
         empty_label=_("Toutes les thématiques"),
     )
     country = ChoiceFilter(
-        widget=PlainSelect, label=_("Pays"), method="filter_country", empty_label=_("Tous les pays")
+        widget=widgets.Select, label=_("Pays"), method="filter_country", empty_label=_("Tous les pays")
     )
     city = ChoiceFilter(
-        widget=PlainSelect, label=_("Ville"), method="filter_city", empty_label=_("Toutes les villes")
+        widget=widgets.Select, label=_("Ville"), method="filter_city", empty_label=_("Toutes les villes")
     )
     organisation = ChoiceFilter(
-        widget=PlainSelect,
+        widget=widgets.Select,
         label=_("Organisation"),
         method="filter_organisation",
         empty_label=_("Toutes les organisations"),
     )
     session = ChoiceFilter(
-        widget=PlainSelect, label=_("Session"), method="filter_session", empty_label=_("Toutes les sessions")
+        widget=widgets.Select,
+        label=_("Session"),
+        method="filter_session",
+        empty_label=_("Toutes les sessions"),
     )
     language = ChoiceFilter(
-        widget=PlainSelect,
+        widget=widgets.Select,
         label=_("Langue exigée"),
         method="filter_language",
         empty_label=_("Toutes les langues"),
     )
     requirement = ChoiceFilter(
-        widget=PlainSelect,
+        widget=widgets.Select,
         label=_("Exigence pratique"),
         choices=PostingRequirement.Kind.choices,
         method="filter_requirement",
         empty_label=_("Toutes"),
     )
     closing_within = ChoiceFilter(
-        widget=PlainSelect,
+        widget=widgets.Select,
         label=_("Clôture"),
         choices=CLOSING_WITHIN_CHOICES,
         method="filter_closing_within",
@@ -175,7 +177,7 @@ class PostingFilter(FilterSet):
         label=_("Inclure les offres clôturées"), widget=forms.CheckboxInput, method="keep_queryset"
     )
     sort = ChoiceFilter(
-        widget=PlainSelect,
+        widget=widgets.Select,
         label=_("Trier par"),
         choices=SORT_CHOICES,
         method="keep_queryset",
