@@ -34,6 +34,8 @@ from postings.models import Posting, PostingOrganisation, Programme, Session
 
 # Rows fetched (and related rows prefetched) per query.
 CHUNK_SIZE = 2000
+# Postings whose columns are kept from one chunk of rows to the next (memory stays flat with 100k postings).
+MAX_CACHED_POSTINGS = 20_000
 # CSV lines joined into one piece of a streamed response.
 CSV_LINES_PER_CHUNK = 500
 CSV_BOM = "\ufeff"
@@ -219,8 +221,26 @@ def headers() -> list[str]:
     return [str(header) for header in HEADERS]
 
 
-def _posting_columns(posting_ids, text: Callable[[str], Any]) -> dict[int, _PostingColumns]:
-    """Title, session and organisations by role for every posting of the export: two queries in all."""
+def _posting_columns(
+    posting_ids, text: Callable[[str], Any], *, at_most: int | None = None
+) -> dict[int, _PostingColumns] | None:
+    """Title, session and organisations by role for the given postings: two queries. None (after one query)
+    when there are more than `at_most` postings."""
+    # Only what a row shows, as plain values: full postings (long texts) made the peak memory grow with the
+    # number of postings, and three model instances per posting (with its session and programme) cost more
+    # than the rest of this function. Sessions are few: each label is still the model's own (`str`), built
+    # once per session from the values read.
+    postings = Posting.objects.filter(pk__in=posting_ids).values_list(
+        "pk",
+        "title",
+        "session_id",
+        "session__name",
+        "session__programme__name",
+        "session__programme__short_name",
+    )
+    postings = list(postings[: at_most + 1] if at_most is not None else postings)
+    if at_most is not None and len(postings) > at_most:
+        return None
     roles = PostingOrganisation.Role
     names: dict[tuple[int, str], list[str]] = {}
     links = (
@@ -236,18 +256,6 @@ def _posting_columns(posting_ids, text: Callable[[str], Any]) -> dict[int, _Post
     def joined(posting_id: int, role: str) -> str:
         return ", ".join(names.get((posting_id, role), ()))
 
-    # Only what a row shows, as plain values: full postings (long texts) made the peak memory grow with the
-    # number of postings, and three model instances per posting (with its session and programme) cost more
-    # than the rest of this function. Sessions are few: each label is still the model's own (`str`), built
-    # once per session from the values read.
-    postings = Posting.objects.filter(pk__in=posting_ids).values_list(
-        "pk",
-        "title",
-        "session_id",
-        "session__name",
-        "session__programme__name",
-        "session__programme__short_name",
-    )
     session_labels: dict[int, str] = {}
     columns = {}
     for posting_id, title, session_id, session_name, programme_name, programme_short_name in postings:
@@ -302,17 +310,20 @@ def iter_rows(applications: Iterable[tuple], fmt: str, posting_ids=None) -> Iter
     For "csv", every cell is finished CSV text (neutralised, quoted where needed, dates in local time); for
     "xlsx", cells are plain text and aware datetimes (or None), which `write_xlsx` turns into cells.
 
-    `posting_ids` (a queryset or list) names the postings the applications belong to, so that their columns
-    are read once up front (two queries in all); without it they are read for each chunk of rows that brings
-    new postings (two queries per chunk at most, never per row).
+    The postings' columns are read once up front for `posting_ids` (a queryset or list; two queries in all)
+    when given and they are at most MAX_CACHED_POSTINGS, otherwise for each chunk of rows that brings
+    postings not met yet (two queries per chunk at most, never per row). Past MAX_CACHED_POSTINGS, the columns kept are dropped before more are read:
+    holding every posting's columns made the peak memory grow with the number of postings (165 MB at 100k).
 
     Labels, the time zone and the up-front posting columns are read here, when called: a streamed response
     iterates the rows after the view has returned.
     """
     cells = _CellFormat.of(fmt)
     labels = _Labels.current(cells.text)
-    postings = _posting_columns(posting_ids, cells.text) if posting_ids is not None else {}
-    return _generate_rows(applications, postings, labels, cells)
+    postings = None
+    if posting_ids is not None:
+        postings = _posting_columns(posting_ids, cells.text, at_most=MAX_CACHED_POSTINGS)
+    return _generate_rows(applications, postings or {}, labels, cells)
 
 
 def _generate_rows(
@@ -320,6 +331,8 @@ def _generate_rows(
 ) -> Iterator[list[Any]]:
     for chunk in batched(applications, CHUNK_SIZE):
         if missing := {row[0] for row in chunk} - postings.keys():
+            if len(postings) + len(missing) > MAX_CACHED_POSTINGS:
+                postings.clear()
             postings.update(_posting_columns(missing, cells.text))
         yield from _rows(chunk, postings, labels, cells)
 
@@ -366,7 +379,7 @@ def _rows(
 
 
 def rows_for(queryset: ApplicationQuerySet, fmt: str) -> Iterator[list[Any]]:
-    """The export's rows for a queryset, its postings' columns read once (a constant number of queries)."""
+    """The export's rows for a queryset: a constant number of queries up to MAX_CACHED_POSTINGS postings."""
     return iter_rows(iter_applications(queryset), fmt, posting_ids=queryset.values("posting_id"))
 
 

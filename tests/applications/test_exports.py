@@ -478,3 +478,28 @@ def test_the_posting_status_does_not_matter_to_the_export(client, cast):
     rows = csv_rows(content_of(client.get(export_url("csv"))))
     assert [row[0] for row in rows[1:]] == ["C-CLOSED"]
     assert closed.status == Posting.Status.CLOSED
+
+
+def test_posting_columns_stay_right_when_the_kept_postings_are_dropped(db, monkeypatch):
+    # Five postings, at most three kept: no reading up front, then one row per chunk; the fourth posting
+    # empties the cache, so the first posting, met again at the end, is read a second time.
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 1)
+    monkeypatch.setattr(exports, "MAX_CACHED_POSTINGS", 3)
+    reads = []
+    read_columns = exports._posting_columns
+
+    def recorded(ids, text, **kwargs):
+        if not kwargs:  # a chunk's read, not the attempt up front
+            reads.append(set(ids))
+        return read_columns(ids, text, **kwargs)
+
+    monkeypatch.setattr(exports, "_posting_columns", recorded)
+    postings = [f.published_posting(title=f"Offre {n}") for n in range(5)]
+    expected = {}
+    for posting in [*postings, postings[0]]:
+        expected[f.make_application(posting=posting).reference] = posting.title
+
+    rows = list(exports.rows_for(Application.objects.order_by("pk"), "xlsx"))
+
+    assert {row[0]: row[1] for row in rows} == expected
+    assert reads == [{p.pk} for p in [*postings, postings[0]]]
