@@ -6,7 +6,7 @@ one UNION query over the public postings (`facet_choices`), so the filter panel 
 
 from django import forms
 from django.core.cache import cache as django_cache
-from django.db.models import CharField, Exists, F, OuterRef, QuerySet, Value
+from django.db.models import CharField, Count, Exists, F, OuterRef, QuerySet, Value
 from django.db.models.functions import Concat
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
@@ -42,11 +42,22 @@ SORT_CHOICES = [
 FACETS = ("theme", "organisation", "session", "country", "city", "language")
 
 
-def _facet(queryset: QuerySet, name: str, value, label) -> QuerySet:
+# Options a filter shows at most: a select of 5,000 organisations (100k postings) weighed 480 KB on every
+# listing page and is of no use on a phone. The filter still accepts any organisation (links from its page);
+# the select shows those with the most public postings, and the one chosen.
+SHOWN_ORGANISATIONS = 100
+
+
+def _facet(queryset: QuerySet, name: str, value, label, weight=None) -> QuerySet:
     return (
         queryset.order_by()
-        .annotate(facet_name=Value(name, output_field=CharField()), facet_value=value, facet_label=label)
-        .values_list("facet_name", "facet_value", "facet_label")
+        .annotate(
+            facet_name=Value(name, output_field=CharField()),
+            facet_value=value,
+            facet_label=label,
+            facet_weight=weight if weight is not None else Value(0),
+        )
+        .values_list("facet_name", "facet_value", "facet_label", "facet_weight")
     )
 
 
@@ -58,7 +69,10 @@ def _language_name(code: str) -> str:
 
 
 def facet_choices() -> dict[str, list[tuple[str, str]]]:
-    """Choices of the data-driven filters, from the public postings only, in one query."""
+    """Choices of the data-driven filters, from the public postings only, in one query.
+
+    Also "organisation_shown": the SHOWN_ORGANISATIONS organisations with the most public postings.
+    """
     public = {"status__in": PUBLIC_STATUSES}
     branches = [
         _facet(Theme.objects.filter(postings__status__in=PUBLIC_STATUSES), "theme", F("slug"), F("name")),
@@ -67,6 +81,7 @@ def facet_choices() -> dict[str, list[tuple[str, str]]]:
             "organisation",
             F("slug"),
             F("name"),
+            weight=Count("posting_roles__posting", distinct=True),
         ),
         _facet(
             Session.objects.filter(postings__status__in=PUBLIC_STATUSES),
@@ -95,14 +110,21 @@ def facet_choices() -> dict[str, list[tuple[str, str]]]:
     ]
     rows = branches[0].union(*branches[1:]).order_by()
     choices: dict[str, list[tuple[str, str]]] = {name: [] for name in FACETS}
-    for name, value, label in rows:
+    weights: dict[str, int] = {}
+    for name, value, label, weight in rows:
         if name == "country":
             label = countries.name(value) or value
         elif name == "language":
             label = _language_name(value)
+        elif name == "organisation":
+            weights[value] = weight
         choices[name].append((value, label))
     for options in choices.values():
         options.sort(key=lambda option: fold(option[1]))
+    busiest = sorted(weights, key=lambda slug: -weights[slug])[:SHOWN_ORGANISATIONS]
+    choices["organisation_shown"] = [
+        option for option in choices["organisation"] if option[0] in set(busiest)
+    ]
     return choices
 
 
@@ -207,6 +229,21 @@ class PostingFilter(FilterSet):
         facets = cached_facet_choices() if facets is None else facets
         for name in FACETS:
             self.filters[name].extra["choices"] = facets[name]
+        self._show_busiest_organisations(facets)
+
+    def _show_busiest_organisations(self, facets: dict[str, list[tuple[str, str]]]) -> None:
+        """The field accepts every organisation; its select lists the busiest ones and the one chosen."""
+        shown = {slug for slug, _label in facets.get("organisation_shown", facets["organisation"])}
+        if len(shown) >= len(facets["organisation"]):
+            return
+        if self.data is not None and (chosen := self.data.get("organisation")):
+            shown.add(chosen)
+        field = self.form.fields["organisation"]
+        field.widget.choices = [field.choices[0], *(o for o in facets["organisation"] if o[0] in shown)]
+        field.help_text = _(
+            "Les %(count)s organisations qui publient le plus. Les autres : depuis leur page ou celle de "
+            "leurs offres."
+        ) % {"count": SHOWN_ORGANISATIONS}
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         """Open postings unless `closed` is ticked; then each valid filter; then the chosen order.

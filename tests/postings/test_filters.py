@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from postings import filters
 from postings.models import Posting, PostingRequirement
 from tests import factories as f
 
@@ -190,3 +191,37 @@ def test_an_unknown_filter_value_is_ignored_with_a_message_naming_it(client, boa
     expected = ["Chargé de projet", "Villes accueillantes Liège"] if param != "country" else titles(client)
     assert sorted(p.title for p in response.context["postings"]) == expected
     assert "<script>" not in content.split("<main", 1)[1]
+
+
+def organisation_options(response) -> list[str]:
+    return [
+        slug for slug, _label in response.context["filter"].form.fields["organisation"].widget.choices if slug
+    ]
+
+
+def test_the_organisation_select_lists_the_busiest_but_the_filter_accepts_any(client, db, monkeypatch):
+    monkeypatch.setattr(filters, "SHOWN_ORGANISATIONS", 2)
+    busy, busier, quiet = (f.make_organisation(name=n) for n in ("Busy", "Busier", "Quiet"))
+    for organisation, postings in ((busy, 2), (busier, 3), (quiet, 1)):
+        for n in range(postings):
+            f.published_posting(title=f"{organisation.name} {n}", organisations={"host": organisation})
+
+    everything = client.get(reverse("postings:list"))
+    only_quiet = client.get(reverse("postings:list"), {"organisation": quiet.slug})
+
+    assert organisation_options(everything) == [busier.slug, busy.slug]
+    assert "Les 2 organisations qui publient le plus" in everything.content.decode()
+    assert organisation_options(only_quiet) == [busier.slug, busy.slug, quiet.slug]
+    assert [p.title for p in only_quiet.context["postings"]] == ["Quiet 0"]
+    assert only_quiet.context["invalid_filters"] == []
+
+
+def test_below_the_limit_every_organisation_is_listed_without_a_note(client, db):
+    organisations = [f.make_organisation(name=n) for n in ("Alpha", "Beta")]
+    for organisation in organisations:
+        f.published_posting(organisations={"host": organisation})
+
+    response = client.get(reverse("postings:list"))
+
+    assert organisation_options(response) == [o.slug for o in organisations]
+    assert "organisations qui publient le plus" not in response.content.decode()
