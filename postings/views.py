@@ -91,7 +91,7 @@ def paginate_with_total(queryset: QuerySet, per_page: int, page_param: str | Non
         number = last
         rows = fetch(number) if total else []
     paginator = Paginator(queryset, per_page)
-    paginator.count = total  # a cached_property: set from the window count instead of querying again
+    paginator.count = total  # a cached_property: set from the COUNT subquery instead of querying again
     return Page(rows, number, paginator), notices
 
 
