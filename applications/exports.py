@@ -330,9 +330,11 @@ def _generate_rows(
     applications, postings: dict[int, _PostingColumns], labels: _Labels, cells: _CellFormat
 ) -> Iterator[list[Any]]:
     for chunk in batched(applications, CHUNK_SIZE):
-        if missing := {row[0] for row in chunk} - postings.keys():
+        needed = {row[0] for row in chunk}
+        if missing := needed - postings.keys():
             if len(postings) + len(missing) > MAX_CACHED_POSTINGS:
                 postings.clear()
+                missing = needed  # the chunk's other postings were among those dropped
             postings.update(_posting_columns(missing, cells.text))
         yield from _rows(chunk, postings, labels, cells)
 

@@ -52,6 +52,8 @@ WRK_SCENARIOS = [
 ]
 SCENARIOS = [*WRK_SCENARIOS, "apply", "exports"]
 
+# The scale the issue sets the budgets at (10k postings, 200k applications).
+BUDGET_SCALE = 10_000
 BUDGETS = {
     "listing": 0.6,
     "filtered": 0.3,
@@ -630,16 +632,23 @@ def evaluate(all_results: dict, args) -> tuple[list[str], list[str]]:
                 f"{e['bytes'] / 1e6:.1f} MB written (process start-up included)."
             )
         lines.append("")
-    # Cross-scale budgets, judged on the largest scale.
-    big = all_results[scales[-1]]
+    # The export budgets are the issue's at 10k postings / 200k applications: judged there when that scale ran
+    # (the largest scale otherwise); the other scales' figures are in their sections above.
+    big_scale = BUDGET_SCALE if BUDGET_SCALE in all_results else scales[-1]
+    big = all_results[big_scale]
     small = all_results[scales[0]]
     lines += ["### Budgets across scales", ""]
     csv = big.get("csv", {"error": "not run"})
     if "error" not in csv:
         for label, value, budget, higher in [
-            (f"CSV rows/s at {big['applications']} rows", csv["rows_per_s"], BUDGETS["csv_rows_per_s"], True),
             (
-                f"CSV peak RSS MB at {big['applications']} rows",
+                f"CSV rows/s at {big['applications']} rows ({big_scale} postings)",
+                csv["rows_per_s"],
+                BUDGETS["csv_rows_per_s"],
+                True,
+            ),
+            (
+                f"CSV peak RSS MB at {big['applications']} rows ({big_scale} postings)",
                 csv["peak_rss_mb"],
                 BUDGETS["csv_peak_rss_mb"],
                 False,

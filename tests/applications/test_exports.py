@@ -481,9 +481,10 @@ def test_the_posting_status_does_not_matter_to_the_export(client, cast):
 
 
 def test_posting_columns_stay_right_when_the_kept_postings_are_dropped(db, monkeypatch):
-    # Five postings, at most three kept: no reading up front, then one row per chunk; the fourth posting
-    # empties the cache, so the first posting, met again at the end, is read a second time.
-    monkeypatch.setattr(exports, "CHUNK_SIZE", 1)
+    # Five postings, at most three kept: nothing is read up front, then rows come two by two. The chunk
+    # that brings the fourth posting also holds the third, which the emptied cache must read again; the
+    # first posting, met again at the end, is read a second time too.
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 2)
     monkeypatch.setattr(exports, "MAX_CACHED_POSTINGS", 3)
     reads = []
     read_columns = exports._posting_columns
@@ -494,12 +495,12 @@ def test_posting_columns_stay_right_when_the_kept_postings_are_dropped(db, monke
         return read_columns(ids, text, **kwargs)
 
     monkeypatch.setattr(exports, "_posting_columns", recorded)
-    postings = [f.published_posting(title=f"Offre {n}") for n in range(5)]
+    p = [f.published_posting(title=f"Offre {n}") for n in range(5)]
     expected = {}
-    for posting in [*postings, postings[0]]:
+    for posting in [p[0], p[1], p[2], p[2], p[2], p[3], p[4], p[0]]:
         expected[f.make_application(posting=posting).reference] = posting.title
 
     rows = list(exports.rows_for(Application.objects.order_by("pk"), "xlsx"))
 
     assert {row[0]: row[1] for row in rows} == expected
-    assert reads == [{p.pk} for p in [*postings, postings[0]]]
+    assert reads == [{p[0].pk, p[1].pk}, {p[2].pk}, {p[2].pk, p[3].pk}, {p[4].pk, p[0].pk}]
