@@ -6,6 +6,27 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 
+def reach_of(user) -> tuple:
+    """(ids of the user's organisations, ids of the organisations they coordinate a programme for).
+
+    Lists when the user was loaded with their memberships (`membership_list`, set by `config.auth`'s backend
+    for the logged-in user), subqueries otherwise. With literal ids PostgreSQL plans the access rules well: at
+    100k postings, two membership subqueries under an OR made it scan every posting in each query of an admin
+    page.
+    """
+    known = getattr(user, "membership_list", None)
+    if known is not None:
+        return (
+            [organisation_id for organisation_id, _role in known],
+            [organisation_id for organisation_id, role in known if role == Membership.Role.COORDINATOR],
+        )
+    memberships = Membership.objects.filter(user=user)
+    return (
+        memberships.values("organisation_id"),
+        memberships.filter(role=Membership.Role.COORDINATOR).values("organisation_id"),
+    )
+
+
 class OrganisationQuerySet(models.QuerySet):
     def visible_to(self, user) -> "OrganisationQuerySet":
         """Organisations a back-office user may see: their own, plus every organisation on a posting in reach.
@@ -19,9 +40,7 @@ class OrganisationQuerySet(models.QuerySet):
             return self.none()
         if user.is_superuser:
             return self
-        memberships = Membership.objects.filter(user=user)
-        member_ids = memberships.values("organisation_id")
-        coordinated_ids = memberships.filter(role=Membership.Role.COORDINATOR).values("organisation_id")
+        member_ids, coordinated_ids = reach_of(user)
         on_postings_in_reach = self.model.objects.filter(
             Q(posting_roles__posting__organisation_roles__organisation_id__in=member_ids)
             | Q(posting_roles__posting__session__programme__operator_id__in=coordinated_ids)

@@ -153,3 +153,25 @@ def test_a_membership_added_in_the_admin_puts_the_user_in_the_group(cast, client
     assert list(newcomer.groups.values_list("name", flat=True)) == ["Recruteurs"]
     assert newcomer.has_perm("postings.change_posting")
     assert set(Posting.objects.visible_to(newcomer)) == {cast.posting_a}
+
+
+@pytest.mark.parametrize("persona", ["coordinator", "recruiter_a", "recruiter_b", "superuser"])
+def test_a_logged_in_user_with_memberships_read_up_front_reaches_the_same_rows(
+    cast, other_programme, persona
+):
+    # The login backend loads the memberships with the user (config/auth.py); the rules then use literal ids
+    # instead of subqueries. Both must reach exactly the same rows.
+    from config.auth import PasserelleModelBackend
+
+    # A second membership, coordinator elsewhere, so that both lists have something to lose.
+    Membership.objects.create(
+        user=cast.recruiter_b, organisation=cast.org_a, role=Membership.Role.COORDINATOR
+    )
+    f.make_application(posting=cast.posting_a)
+    f.make_application(posting=other_programme[2])
+    plain = getattr(cast, persona)
+    loaded = PasserelleModelBackend().get_user(plain.pk)
+    assert hasattr(loaded, "membership_list") and not hasattr(plain, "membership_list")
+
+    for model in (Posting, Organisation, Application, Session, Programme):
+        assert set(model.objects.visible_to(loaded)) == set(model.objects.visible_to(plain)), model
