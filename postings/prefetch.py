@@ -87,22 +87,25 @@ def _sort(instances: list, ordering: list[str]) -> None:
 
 def unpack_json_rows(instances: Iterable[models.Model], *names: str) -> None:
     """Move the rows annotated by `with_json_rows` into each instance's prefetch cache, in the model's order."""
-    for instance in instances:
-        for name in names:
-            relation = _relation(type(instance), name)
-            related = relation.related_model
-            fields = related._meta.concrete_fields
-            attnames = [field.attname for field in fields]
-            rows = getattr(instance, ANNOTATION_PREFIX + name) or []
+    instances = list(instances)
+    if not instances:
+        return
+    for name in names:
+        relation = _relation(type(instances[0]), name)
+        related = relation.related_model
+        fields = related._meta.concrete_fields
+        attnames = [field.attname for field in fields]
+        ordering = list(related._meta.ordering)
+        for instance in instances:
             children = [
                 related.from_db(
                     instance._state.db, attnames, [_column_value(f, row[f.attname]) for f in fields]
                 )
-                for row in rows
+                for row in getattr(instance, ANNOTATION_PREFIX + name) or []
             ]
             for child in children:
                 relation.field.set_cached_value(child, instance)
-            _sort(children, list(related._meta.ordering))
+            _sort(children, ordering)
             # Where prefetch_related() keeps a relation's rows: the related manager's all() returns them.
             queryset = getattr(instance, name).all()
             queryset._result_cache = children
