@@ -21,7 +21,6 @@ import os
 import secrets
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import loadgen  # noqa: E402
-from run import free_port, get, process_ticks  # noqa: E402
+from run import free_port, get, process_ticks, start_gunicorn  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
@@ -57,27 +56,8 @@ def main(argv: list[str]) -> int:
         "LOG_LEVEL": "WARNING",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    gunicorn = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "apply_floor_wsgi:application",
-            "--pythonpath",
-            f"{ROOT},{ROOT / 'bench'}",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--worker-class",
-            "sync",
-            "--timeout",
-            "60",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=open(tmp / "gunicorn.log", "a"),
-        stderr=subprocess.STDOUT,
+    gunicorn = start_gunicorn(
+        "apply_floor_wsgi:application", port, args.workers, env, tmp, pythonpath=f"{ROOT},{ROOT / 'bench'}"
     )
     try:
         for _ in range(150):

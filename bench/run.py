@@ -110,6 +110,33 @@ def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
+def start_gunicorn(
+    application: str, port: int, workers: int, env: dict, tmp: Path, pythonpath: str = ""
+) -> subprocess.Popen:
+    """gunicorn on 127.0.0.1:`port` with `workers` sync workers, logging to `tmp`/gunicorn.log."""
+    return subprocess.Popen(
+        [
+            str(Path(PYTHON).parent / "gunicorn"),
+            application,
+            *(["--pythonpath", pythonpath] if pythonpath else []),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            "--timeout",
+            "60",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=open(tmp / "gunicorn.log", "a"),
+        stderr=subprocess.STDOUT,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -213,25 +240,8 @@ class Stack:
         return setup
 
     def start(self, extra_env: dict | None = None) -> None:
-        self.gunicorn = subprocess.Popen(
-            [
-                str(Path(PYTHON).parent / "gunicorn"),
-                "config.wsgi",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(self.args.workers),
-                "--worker-class",
-                "sync",
-                "--timeout",
-                "60",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env={**self.env, **(extra_env or {})},
-            stdout=open(self.tmp / "gunicorn.log", "a"),
-            stderr=subprocess.STDOUT,
+        self.gunicorn = start_gunicorn(
+            "config.wsgi", self.port, self.args.workers, {**self.env, **(extra_env or {})}, self.tmp
         )
         for _ in range(150):
             try:
