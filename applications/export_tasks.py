@@ -46,7 +46,9 @@ def job_rows(job: ExportJob) -> Iterator[list]:
     """The job's rows in the recorded order, fetched chunk by chunk within the requester's scope."""
     ids = [int(pk) for pk in job.filters.get("ids", [])]
     chunks = (
-        iter_applications(export_queryset(job.requested_by).filter(pk__in=ids[start : start + CHUNK_SIZE]))
+        iter_applications(
+            export_queryset(job.requested_by).filter(pk__in=ids[start : start + CHUNK_SIZE]), job.format
+        )
         for start in range(0, len(ids), CHUNK_SIZE)
     )
     return iter_rows(chain.from_iterable(chunks), job.format)

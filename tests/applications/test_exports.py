@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from applications import exports
-from applications.exports import csv_text, export_queryset, neutralise
+from applications.exports import csv_text, csv_texts, export_queryset, neutralise
 from applications.models import Application
 from postings.models import Posting
 from tests import factories as f
@@ -262,6 +262,16 @@ def test_a_csv_cell_is_what_csv_writer_writes_for_the_neutralised_text(text):
     assert csv_text(text) + ";fin\r\n" == csv_writer_line([neutralise(text), "fin"])
 
 
+@pytest.mark.parametrize("text", [*HOSTILE_TEXTS, "a\x1f=b", "\x1f", "x\x1f"])
+@pytest.mark.parametrize("position", [0, 1, 2])
+def test_a_group_of_csv_cells_is_each_text_as_its_own_cell(text, position):
+    # A row's candidate texts are checked in one search; a hostile text anywhere in the group, or a
+    # \x1f (the search's cell separator) typed by a candidate, must still give each text its own cell.
+    texts = ["Zoé", "zoe@example.org", "Liège"]
+    texts[position] = text
+    assert csv_texts(*texts) == tuple(csv_text(t) for t in texts)
+
+
 CANDIDATE_TEXT_FIELDS = ["first_name", "last_name", "email", "phone", "city", "heard_from"]
 
 
@@ -315,6 +325,11 @@ def test_csv_dates_are_paris_wall_clock_time_across_clock_changes_and_midnight(c
         "C-1": (datetime(2025, 3, 30, 0, 59, tzinfo=UTC), datetime(2025, 3, 30, 1, 0, tzinfo=UTC)),
         "C-2": (datetime(2025, 10, 26, 0, 30, tzinfo=UTC), datetime(2025, 10, 26, 1, 30, tzinfo=UTC)),
         "C-3": (datetime(2025, 6, 30, 21, 59, tzinfo=UTC), datetime(2025, 6, 30, 22, 0, tzinfo=UTC)),
+        # Seconds are cut, never rounded up to the next minute (or day).
+        "C-4": (
+            datetime(2025, 12, 31, 22, 59, 59, 999999, tzinfo=UTC),
+            datetime(2025, 1, 5, 8, 0, 30, tzinfo=UTC),
+        ),
     }
     for reference, (submitted_at, status_changed_at) in moments.items():
         f.make_application(
@@ -331,6 +346,7 @@ def test_csv_dates_are_paris_wall_clock_time_across_clock_changes_and_midnight(c
         "C-1": ("2025-03-30 01:59", "2025-03-30 03:00"),
         "C-2": ("2025-10-26 02:30", "2025-10-26 02:30"),
         "C-3": ("2025-06-30 23:59", "2025-07-01 00:00"),
+        "C-4": ("2025-12-31 23:59", "2025-01-05 09:00"),
     }
 
 
