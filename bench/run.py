@@ -1,7 +1,8 @@
 """Load test of the real stack: PostgreSQL, gunicorn with production settings, wrk and a Python apply client.
 
     python bench/run.py [--scales 1000:20000,10000:200000] [--duration 15] [--output docs/performance.md]
-        [--scenarios healthz,listing,filtered,search,detail,admin_list,apply,exports] [--db-prefix NAME]
+        [--scenarios healthz,listing,filtered,filtered_uncached,search,detail,admin_list,apply,exports]
+        [--db-prefix NAME]
 
 For each scale (postings:applications) it creates a scratch database on 127.0.0.1 (user postgres, trust
 auth), migrates, generates the data (`manage.py generate_bench_data`), runs `collectstatic`, starts gunicorn
@@ -45,6 +46,7 @@ WRK_SCENARIOS = [
     "listing",
     "listing_uncached",
     "filtered",
+    "filtered_uncached",
     "search",
     "search_uncached",
     "detail",
@@ -491,6 +493,7 @@ def measure(stack: Stack, setup: dict, args) -> dict:
         "listing": ("/", None),
         "listing_uncached": ("/", None),
         "filtered": ("/?kind=volunteer&country=BE", None),
+        "filtered_uncached": ("/?kind=volunteer&country=BE", None),
         "search": ("/?q=droits+etrangers", None),
         "search_uncached": ("/?q=droits+etrangers", None),
         "detail": (setup["detail"], None),
