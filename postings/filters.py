@@ -136,6 +136,19 @@ def cached_facet_choices() -> dict[str, list[tuple[str, str]]]:
     return django_cache.get_or_set(postings_cache.key("facets", get_language()), facet_choices, timeout=3600)
 
 
+class SharedChoices(tuple):
+    """A facet's choices, which no form changes: the copies a form makes of its fields share them.
+
+    Django deep-copies a field's choices tuple by tuple each time a form is built, once per listing request:
+    ~8 ms for the 5,000 organisations of 100k postings, a fifth of an uncached listing's render.
+    """
+
+    __slots__ = ()
+
+    def __deepcopy__(self, memo):
+        return self
+
+
 class PostingFilter(FilterSet):
     # widgets.Select: the same markup as Django's Select, without a template include per option.
     q = CharFilter(label=_("Mots-clés"), method="filter_search")
@@ -228,7 +241,7 @@ class PostingFilter(FilterSet):
         super().__init__(data, *args, **kwargs)
         facets = cached_facet_choices() if facets is None else facets
         for name in FACETS:
-            self.filters[name].extra["choices"] = facets[name]
+            self.filters[name].extra["choices"] = SharedChoices(facets[name])
         self._show_busiest_organisations(facets)
 
     def _show_busiest_organisations(self, facets: dict[str, list[tuple[str, str]]]) -> None:

@@ -229,6 +229,23 @@ def test_below_the_limit_every_organisation_is_listed_without_a_note(client, db)
     assert "organisations qui publient le plus" not in response.content.decode()
 
 
+def test_a_request_builds_its_filter_form_without_copying_the_facet_choices(client, db):
+    organisations = [f.make_organisation(name=n) for n in ("Alpha", "Beta")]
+    for organisation in organisations:
+        f.published_posting(organisations={"host": organisation})
+
+    form = client.get(reverse("postings:list")).context["filter"].form
+
+    # The form's copy of its field reads the very list the filter was given (deep-copying it cost ~8 ms per
+    # request at 5,000 organisations); the field itself is still the form's own.
+    field, base_field = form.fields["organisation"], form.base_fields["organisation"]
+    assert field is not base_field
+    assert field.choices.choices is base_field.choices.choices
+    assert list(field.choices) == [("", "Toutes les organisations")] + [
+        (o.slug, o.name) for o in organisations
+    ]
+
+
 def listing_plan(client, params: dict[str, str]) -> str:
     """PostgreSQL's plan for the listing's page query, as a visitor's request runs it."""
     if connection.vendor != "postgresql":
