@@ -8,7 +8,8 @@ from django import forms
 from django.core.cache import cache as django_cache
 from django.db.models import CharField, Count, Exists, F, OuterRef, QuerySet, Value
 from django.db.models.functions import Concat
-from django.utils.translation import get_language, get_language_info
+from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_filters import BooleanFilter, CharFilter, ChoiceFilter, FilterSet
@@ -16,6 +17,7 @@ from django_filters import BooleanFilter, CharFilter, ChoiceFilter, FilterSet
 from organisations.models import Organisation
 from postings import cache as postings_cache
 from postings import search, widgets
+from postings.languages import language_name
 from postings.models import (
     Posting,
     PostingLanguage,
@@ -59,13 +61,6 @@ def _facet(queryset: QuerySet, name: str, value, label, weight=None) -> QuerySet
         )
         .values_list("facet_name", "facet_value", "facet_label", "facet_weight")
     )
-
-
-def _language_name(code: str) -> str:
-    try:
-        return str(get_language_info(code)["name_translated"])
-    except KeyError:
-        return code
 
 
 def facet_choices() -> dict[str, list[tuple[str, str]]]:
@@ -115,7 +110,7 @@ def facet_choices() -> dict[str, list[tuple[str, str]]]:
         if name == "country":
             label = countries.name(value) or value
         elif name == "language":
-            label = _language_name(value)
+            label = capfirst(language_name(value))
         elif name == "organisation":
             weights[value] = weight
         choices[name].append((value, label))

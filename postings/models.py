@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from organisations.models import Organisation, reach_of
+from postings.languages import language_name
 from postings.text import fold
 
 
@@ -703,16 +704,11 @@ class PostingLanguage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return str(self.language_name)  # name_translated is a lazy string; __str__ must return a str
+        return self.language_name
 
     @property
     def language_name(self) -> str:
-        from django.utils.translation import get_language_info
-
-        try:
-            return get_language_info(self.language)["name_translated"]
-        except KeyError:
-            return self.language
+        return language_name(self.language)
 
 
 class PostingRequirement(models.Model):
