@@ -1,6 +1,7 @@
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
@@ -435,7 +436,8 @@ class Posting(models.Model):
     )
     # Folded (lower case, no accents) copy of the searchable text, kept by save(); see postings/search.py.
     search_text = models.TextField(editable=False, blank=True)
-    # Incremented on every save from the admin; guards against silent lost updates.
+    # Incremented on every save from the admin and on every change of publication state
+    # (postings.transitions.move): the admin's change form refuses to save over a newer version.
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -565,27 +567,27 @@ class Posting(models.Model):
     def organisations_in_role(self, role: str) -> list["PostingOrganisation"]:
         return [link for link in self.organisation_roles.all() if link.role == role]
 
-    # Transitions (the admin actions call these) ------------------------------------------------------
+    # Publication states: every move goes through postings.transitions.move (table, version, log) -------
 
-    def publish(self, *, now=None) -> None:
-        self.status = self.Status.PUBLISHED
-        self.published_at = self.published_at or now or timezone.now()
-        self.save(update_fields=["status", "published_at"])
+    def publish(self, *, by=None) -> "PublicationChange":
+        from postings.transitions import move
 
-    def close(self) -> None:
-        self.status = self.Status.CLOSED
-        self.save(update_fields=["status"])
+        return move(self, "publish", by=by)
 
-    def archive(self) -> None:
-        self.status = self.Status.ARCHIVED
-        self.save(update_fields=["status"])
+    def close(self, *, by=None) -> "PublicationChange":
+        from postings.transitions import move
 
-    def reopen(self, *, deadline) -> None:
-        if deadline is not None and deadline <= timezone.now():
-            raise ValueError("The new deadline must be in the future.")
-        self.status = self.Status.PUBLISHED
-        self.deadline = deadline
-        self.save(update_fields=["status", "deadline"])
+        return move(self, "close", by=by)
+
+    def archive(self, *, by=None) -> "PublicationChange":
+        from postings.transitions import move
+
+        return move(self, "archive", by=by)
+
+    def reopen(self, *, deadline, by=None) -> "PublicationChange":
+        from postings.transitions import move
+
+        return move(self, "reopen", by=by, deadline=deadline)
 
     @transaction.atomic
     def duplicate(self, *, session: "Session | None") -> "Posting":
@@ -626,6 +628,34 @@ class Posting(models.Model):
         while cls.objects.filter(slug=slug).exists():
             slug, n = f"{base}-{n}", n + 1
         return slug
+
+
+class PublicationChange(models.Model):
+    """One move of a posting's publication state (see postings/transitions.py): who, when, from, to."""
+
+    posting = models.ForeignKey(Posting, on_delete=models.CASCADE, related_name="publication_changes")
+    transition = models.CharField(_("action"), max_length=20)
+    from_status = models.CharField(_("avant"), max_length=20, choices=Posting.Status)
+    to_status = models.CharField(_("après"), max_length=20, choices=Posting.Status)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("par"),
+    )
+    changed_at = models.DateTimeField(_("le"), default=timezone.now)
+    # The new deadline a reopening set (empty for the other moves).
+    deadline = models.DateTimeField(_("nouvelle date limite"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        verbose_name = _("changement de publication")
+        verbose_name_plural = _("historique de publication")
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
 
 
 class PostingOrganisation(models.Model):

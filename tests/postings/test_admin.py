@@ -368,3 +368,27 @@ def test_a_recruiter_sets_the_end_of_the_selection_that_starts_the_retention_clo
 
     cast.posting_a.refresh_from_db()
     assert str(cast.posting_a.selection_ends_on) == "2027-03-31"
+
+
+def test_a_form_opened_before_a_colleague_reopened_the_posting_is_refused(cast, client):
+    """The lost update of issue 15: the reopen action must bump the version the change form guards."""
+    from django.test import Client
+
+    expired = f.expired_posting(session=cast.session, organisations={"host": cast.org_a})
+    old_deadline = expired.deadline
+    colleague = f.make_staff("recruteur-a2", organisation=cast.org_a, role=Membership.Role.RECRUITER)
+    other_client = Client()
+    other_client.force_login(colleague)
+    client.force_login(cast.recruiter_a)
+    stale = posting_form(client, change_url(expired))
+    new_deadline = (timezone.localtime() + timedelta(days=10)).replace(second=0, microsecond=0)
+
+    act(other_client, "reopen", [expired], apply="1", deadline=new_deadline.strftime("%Y-%m-%dT%H:%M"))
+    stale["summary"] = "Résumé retouché"
+    response = client.post(change_url(expired), stale)
+
+    assert response.status_code == 200
+    assert "Cette offre a été modifiée par quelqu&#x27;un d&#x27;autre" in response.content.decode()
+    expired.refresh_from_db()
+    assert expired.deadline == new_deadline != old_deadline
+    assert expired.summary != "Résumé retouché"

@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from postings.models import Posting
+from postings.transitions import InvalidMove
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,7 @@ def test_search_text_is_folded_for_accent_insensitive_search():
 def test_reopen_refuses_a_deadline_in_the_past():
     posting = f.closed_posting()
 
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidMove, match="la nouvelle date limite doit être dans le futur"):
         posting.reopen(deadline=timezone.now() - timedelta(hours=1))
     posting.refresh_from_db()
     assert posting.status == Posting.Status.CLOSED
