@@ -14,6 +14,15 @@ from django.utils.translation import ngettext
 
 from organisations.admin_reach import InReachAdmin, ReachListFilter
 from organisations.models import Membership, Organisation
+from postings.admin_pages import PostingPagesMixin
+from postings import transitions
+from postings.admin_forms import (
+    DuplicateForm,
+    OwnPhaseFormSet,
+    PostingAdminForm,
+    ReopenForm,
+    usable_sessions,
+)
 from postings.models import (
     TRANSLATED_POSTING_FIELDS,
     TRANSLATION_LANGUAGES,
@@ -25,15 +34,10 @@ from postings.models import (
     PostingOrganisation,
     PostingRequirement,
     Programme,
+    PublicationChange,
     Session,
     Theme,
 )
-
-STALE_MESSAGE = _(
-    "Cette offre a été modifiée par quelqu'un d'autre depuis que vous l'avez ouverte. Vos changements n'ont "
-    "pas été enregistrés : rechargez la page pour voir la version actuelle, puis refaites vos modifications."
-)
-
 
 def _is_coordinator(user) -> bool:
     return Membership.objects.filter(user=user, role=Membership.Role.COORDINATOR).exists()
@@ -96,37 +100,6 @@ class SessionAdmin(InReachAdmin):
 # Postings ---------------------------------------------------------------------------------------------
 
 
-class PostingAdminForm(forms.ModelForm):
-    # The version the form was opened at: saving on top of someone else's save is refused (see clean()).
-    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    class Meta:
-        model = Posting
-        fields: list[str] = []  # the admin passes the fields of its fieldsets
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["loaded_version"].initial = self.instance.version
-        else:
-            del self.fields["loaded_version"]
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance.pk:
-            # The admin validates and saves in one transaction: this row lock holds until the save, so two
-            # recruiters saving at once are serialised and the second one sees the first one's version.
-            current = (
-                Posting.objects.select_for_update()
-                .filter(pk=self.instance.pk)
-                .values_list("version", flat=True)
-                .first()
-            )
-            if cleaned.get("loaded_version") != current:
-                raise ValidationError(STALE_MESSAGE, code="stale")
-        return cleaned
-
-
 class PostingOrganisationFormSet(BaseInlineFormSet):
     """A posting must stay in its author's reach: a recruiter keeps one of their organisations on it."""
 
@@ -160,6 +133,8 @@ class PostingOrganisationInline(admin.TabularInline):
     model = PostingOrganisation
     formset = PostingOrganisationFormSet
     extra = 1
+    essential = True  # shown among the essentials, right after the first fieldset (see change_form.html)
+    verbose_name_plural = _("organisations et leur rôle")
     fields = ["organisation", "role", "description", "order"]
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -184,62 +159,85 @@ class PostingOrganisationInline(admin.TabularInline):
 
 class PostingLocationInline(admin.TabularInline):
     model = PostingLocation
-    extra = 0
+    extra = 1
+    essential = True
+    verbose_name_plural = _("lieux de la mission")
 
 
 class PostingLanguageInline(admin.TabularInline):
     model = PostingLanguage
     extra = 0
+    classes = ["collapse"]
+    verbose_name_plural = _("langues demandées")
 
 
 class PostingRequirementInline(admin.TabularInline):
     model = PostingRequirement
     extra = 0
+    classes = ["collapse"]
 
 
 class PayComponentInline(admin.TabularInline):
     model = PayComponent
     extra = 0
+    classes = ["collapse"]
+    verbose_name_plural = _("rémunération : le détail ligne par ligne")
 
 
 class OwnPhaseInline(admin.TabularInline):
     model = Phase
+    formset = OwnPhaseFormSet
     fk_name = "posting"
     exclude = ["session"]
     extra = 0
+    classes = ["collapse"]
     verbose_name_plural = _("calendrier propre à l'offre (sinon celui de la session)")
 
 
-class ReopenForm(forms.Form):
-    deadline = forms.DateTimeField(
-        label=_("Nouvelle date limite de candidature"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
-    )
+class PublicationChangeInline(admin.TabularInline):
+    """The posting's publication history, read-only: rows are written by postings.transitions.move only."""
 
-    def clean_deadline(self):
-        deadline = self.cleaned_data["deadline"]
-        if deadline <= timezone.now():
-            raise ValidationError(_("La nouvelle date limite doit être dans le futur."), code="past")
-        return deadline
+    model = PublicationChange
+    extra = 0
+    classes = ["collapse"]
+    fields = ["changed_at", "transition_label", "from_status", "to_status", "deadline", "changed_by"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return obj is not None
+
+    @admin.display(description=_("action"))
+    def transition_label(self, obj):
+        transition = transitions.BY_NAME.get(obj.transition)
+        return transition.label if transition else obj.transition
 
 
-class DuplicateForm(forms.Form):
-    session = forms.ModelChoiceField(label=_("Session de la copie"), queryset=Session.objects.none())
 
-    def __init__(self, *args, user, **kwargs):
+
+class SchemeListFilter(admin.ChoicesFieldListFilter):
+    """The scheme's filter under its plain name (the model field's "statut" read like the publication state)."""
+
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["session"].queryset = Session.objects.visible_to(user).select_related("programme")
+        self.title = _("dispositif / statut")
 
 
 @admin.register(Posting)
-class PostingAdmin(InReachAdmin):
+class PostingAdmin(PostingPagesMixin, InReachAdmin):
     form = PostingAdminForm
+    change_form_template = "admin/postings/posting/change_form.html"
     list_display = ["title", "status", "kind", "session", "deadline", "organisations", "site_link"]
     list_filter = [
         "status",
         "kind",
-        "scheme",
+        ("scheme", SchemeListFilter),
         ("session", SessionReachListFilter),
         ("organisation_roles__organisation", ReachListFilter),
     ]
@@ -249,7 +247,7 @@ class PostingAdmin(InReachAdmin):
     autocomplete_fields = ["session"]
     filter_horizontal = ["themes"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["status", "published_at", "version", "site_link", "created_at", "updated_at"]
+    readonly_fields = ["publication_state", "published_at", "site_link", "created_on", "updated_on"]
     inlines = [
         PostingOrganisationInline,
         PostingLocationInline,
@@ -257,57 +255,50 @@ class PostingAdmin(InReachAdmin):
         PostingRequirementInline,
         PayComponentInline,
         OwnPhaseInline,
+        PublicationChangeInline,
     ]
     actions = ["publish", "close", "archive", "reopen", "duplicate"]
+    # The essentials a small association always fills come first, open; the organisations and places (inlines)
+    # are shown right after the first fieldset by the change_form template. Everything else is collapsed.
     fieldsets = [
+        (None, {"fields": ["title", "kind", "scheme", "pay_kind", "session"]}),
+        (_("Dates"), {"fields": ["starts_on", "starts_asap", "duration_months", "deadline"]}),
+        (_("Pour les candidats"), {"fields": ["summary", "how_to_apply", "contact_email"]}),
         (
-            None,
-            {"fields": ["title", "slug", "kind", "session", "theme_label", "themes", "summary", "is_demo"]},
-        ),
-        (
-            _("Statut et éligibilité"),
+            _("Description détaillée"),
             {
-                "fields": [
-                    "scheme",
-                    "scheme_details",
-                    "min_age",
-                    "max_age",
-                    "max_age_with_disability",
-                    "eligibility",
-                ]
+                "classes": ["collapse"],
+                "fields": ["theme_label", "themes", "context", "missions", "profile", "assets", "offer"],
             },
         ),
-        (_("Contenu"), {"fields": ["context", "missions", "profile", "assets", "offer"]}),
         (
-            _("Rémunération"),
+            _("Éligibilité"),
             {
+                "classes": ["collapse"],
+                "fields": ["scheme_details", "min_age", "max_age", "max_age_with_disability", "eligibility"],
+            },
+        ),
+        (
+            _("Rémunération : montant et précisions"),
+            {
+                "classes": ["collapse"],
                 "fields": [
-                    "pay_kind",
                     "monthly_pay",
                     "pay_is_approximate",
                     "pay_currency",
                     "pay_is_net",
                     "pay_scale",
                     "pay_details",
-                ]
+                ],
             },
         ),
         (
-            _("Calendrier"),
+            _("Temps de travail, dates et contact : précisions"),
             {
-                "fields": [
-                    "working_time",
-                    "duration_months",
-                    "duration_text",
-                    "starts_on",
-                    "starts_asap",
-                    "start_text",
-                    "deadline",
-                    "selection_ends_on",
-                ]
+                "classes": ["collapse"],
+                "fields": ["working_time", "duration_text", "start_text", "selection_ends_on", "contact_phone"],
             },
         ),
-        (_("Candidater"), {"fields": ["how_to_apply", "contact_email", "contact_phone"]}),
         (
             _("Traductions"),
             {
@@ -324,10 +315,24 @@ class PostingAdmin(InReachAdmin):
             },
         ),
         (
-            _("Publication"),
-            {"fields": ["status", "published_at", "site_link", "version", "created_at", "updated_at"]},
+            _("Adresse de la page et publication"),
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "slug",
+                    "is_demo",
+                    "publication_state",
+                    "published_at",
+                    "site_link",
+                    "created_on",
+                    "updated_on",
+                ],
+            },
         ),
     ]
+
+    class Media:
+        css = {"all": ["admin_passerelle/postings.css"]}
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("organisation_roles__organisation")
@@ -339,9 +344,15 @@ class PostingAdmin(InReachAdmin):
         first_name, first = fieldsets[0]
         return [(first_name, {**first, "fields": [*first["fields"], "loaded_version"]}), *fieldsets[1:]]
 
+    def get_form(self, request, obj=None, **kwargs):
+        # The session choices depend on the posting (its current session stays choosable).
+        request._posting_in_form = obj
+        return super().get_form(request, obj, **kwargs)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "session":
-            kwargs["queryset"] = Session.objects.visible_to(request.user)
+            posting = getattr(request, "_posting_in_form", None)
+            kwargs["queryset"] = usable_sessions(request.user, current=posting.session if posting else None)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
@@ -350,9 +361,10 @@ class PostingAdmin(InReachAdmin):
         super().save_model(request, obj, form, change)
 
     def view_on_site(self, obj):
-        return obj.get_absolute_url()
+        # A draft or an archive has no public page: the change page offers its preview instead.
+        return obj.get_absolute_url() if obj.is_public() else None
 
-    # Columns ------------------------------------------------------------------------------------------
+    # Columns and read-only fields ---------------------------------------------------------------------
 
     @admin.display(description=_("organisations"))
     def organisations(self, obj):
@@ -362,42 +374,61 @@ class PostingAdmin(InReachAdmin):
     def site_link(self, obj):
         if not obj.pk:
             return "–"
+        if obj.is_public():
+            return format_html(
+                '<a href="{}" target="_blank" rel="noopener">{}</a>', obj.get_absolute_url(), _("Voir sur le site")
+            )
         return format_html(
-            '<a href="{}" target="_blank" rel="noopener">{}</a>',
-            obj.get_absolute_url(),
-            _("Voir sur le site"),
+            '<a href="{}">{}</a>', reverse("admin:postings_posting_preview", args=[obj.pk]), _("Aperçu")
         )
 
-    # Actions: each calls the posting's own transition --------------------------------------------------
+    @admin.display(description=_("état de publication"))
+    def publication_state(self, obj):
+        return obj.get_status_display() if obj.pk else Posting.Status.DRAFT.label
 
-    def _transition(self, request, queryset, method: str) -> int:
+    @admin.display(description=_("créée le"))
+    def created_on(self, obj):
+        return obj.created_at
+
+    @admin.display(description=_("modifiée le"))
+    def updated_on(self, obj):
+        return obj.updated_at
+
+    # List actions: each goes through postings.transitions.move, like the buttons of a posting's page ----
+
+    def _move_selected(self, request, queryset, name: str, **arguments) -> int:
         count = 0
         for posting in queryset:
-            getattr(posting, method)()
-            self.log_change(request, posting, [{"changed": {"fields": ["status"]}}])
-            count += 1
+            try:
+                transitions.move(posting, name, by=request.user, **arguments)
+            except transitions.InvalidMove as refused:
+                self.message_user(request, refused.message, messages.ERROR)
+            else:
+                self.log_change(request, posting, [{"changed": {"fields": ["status"]}}])
+                count += 1
         return count
 
     def _report(self, request, message: str, count: int) -> None:
-        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+        if count:
+            self.message_user(request, message % {"count": count}, messages.SUCCESS)
 
     @admin.action(description=_("Publier les offres sélectionnées"), permissions=["change"])
     def publish(self, request, queryset):
-        count = self._transition(request, queryset, "publish")
+        count = self._move_selected(request, queryset, "publish")
         self._report(
             request, ngettext("%(count)s offre publiée.", "%(count)s offres publiées.", count), count
         )
 
     @admin.action(description=_("Clôturer les offres sélectionnées"), permissions=["change"])
     def close(self, request, queryset):
-        count = self._transition(request, queryset, "close")
+        count = self._move_selected(request, queryset, "close")
         self._report(
             request, ngettext("%(count)s offre clôturée.", "%(count)s offres clôturées.", count), count
         )
 
     @admin.action(description=_("Archiver les offres sélectionnées"), permissions=["change"])
     def archive(self, request, queryset):
-        count = self._transition(request, queryset, "archive")
+        count = self._move_selected(request, queryset, "archive")
         self._report(
             request, ngettext("%(count)s offre archivée.", "%(count)s offres archivées.", count), count
         )
@@ -418,15 +449,9 @@ class PostingAdmin(InReachAdmin):
     def reopen(self, request, queryset):
         form = ReopenForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
-            postings = list(queryset)
-            for posting in postings:
-                posting.reopen(deadline=form.cleaned_data["deadline"])
-                self.log_change(request, posting, [{"changed": {"fields": ["status", "deadline"]}}])
-            self.message_user(
-                request,
-                ngettext("%(count)s offre rouverte.", "%(count)s offres rouvertes.", len(postings))
-                % {"count": len(postings)},
-                messages.SUCCESS,
+            count = self._move_selected(request, queryset, "reopen", deadline=form.cleaned_data["deadline"])
+            self._report(
+                request, ngettext("%(count)s offre rouverte.", "%(count)s offres rouvertes.", count), count
             )
             return None
         if form.is_bound:
