@@ -1,4 +1,3 @@
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
@@ -7,14 +6,12 @@ from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from organisations.admin_reach import InReachAdmin, ReachListFilter
 from organisations.models import Membership, Organisation
-from postings.admin_pages import PostingPagesMixin
 from postings import transitions
 from postings.admin_forms import (
     DuplicateForm,
@@ -23,6 +20,7 @@ from postings.admin_forms import (
     ReopenForm,
     usable_sessions,
 )
+from postings.admin_pages import PostingPagesMixin
 from postings.models import (
     TRANSLATED_POSTING_FIELDS,
     TRANSLATION_LANGUAGES,
@@ -38,6 +36,7 @@ from postings.models import (
     Session,
     Theme,
 )
+
 
 def _is_coordinator(user) -> bool:
     return Membership.objects.filter(user=user, role=Membership.Role.COORDINATOR).exists()
@@ -219,8 +218,6 @@ class PublicationChangeInline(admin.TabularInline):
         return transition.label if transition else obj.transition
 
 
-
-
 class SchemeListFilter(admin.ChoicesFieldListFilter):
     """The scheme's filter under its plain name (the model field's "statut" read like the publication state)."""
 
@@ -296,7 +293,13 @@ class PostingAdmin(PostingPagesMixin, InReachAdmin):
             _("Temps de travail, dates et contact : précisions"),
             {
                 "classes": ["collapse"],
-                "fields": ["working_time", "duration_text", "start_text", "selection_ends_on", "contact_phone"],
+                "fields": [
+                    "working_time",
+                    "duration_text",
+                    "start_text",
+                    "selection_ends_on",
+                    "contact_phone",
+                ],
             },
         ),
         (
@@ -376,7 +379,9 @@ class PostingAdmin(PostingPagesMixin, InReachAdmin):
             return "–"
         if obj.is_public():
             return format_html(
-                '<a href="{}" target="_blank" rel="noopener">{}</a>', obj.get_absolute_url(), _("Voir sur le site")
+                '<a href="{}" target="_blank" rel="noopener">{}</a>',
+                obj.get_absolute_url(),
+                _("Voir sur le site"),
             )
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:postings_posting_preview", args=[obj.pk]), _("Aperçu")

@@ -72,7 +72,9 @@ HELP_TEXTS = {
         "sélection. La candidature elle-même se fait en ligne sur Passerelle."
     ),
     "deadline": _("Jour et heure après lesquels l'offre ne reçoit plus de candidatures."),
-    "starts_on": _("Laissez vide si la date n'est pas fixée ; cochez alors « Début dès que possible » au besoin."),
+    "starts_on": _(
+        "Laissez vide si la date n'est pas fixée ; cochez alors « Début dès que possible » au besoin."
+    ),
     "pay_kind": _(
         "Doit correspondre au dispositif : indemnité pour un Service Civique, gratification pour un stage, "
         "salaire pour un emploi."
@@ -171,8 +173,10 @@ class PostingAdminForm(forms.ModelForm):
             self.add_error(
                 "min_age",
                 ValidationError(
-                    _("Le dispositif « %(scheme)s » commence à %(bound)s ans : l'âge minimum ne peut pas être "
-                      "inférieur.")
+                    _(
+                        "Le dispositif « %(scheme)s » commence à %(bound)s ans : l'âge minimum ne peut pas être "
+                        "inférieur."
+                    )
                     % {"scheme": label, "bound": youngest},
                     code="age_bounds",
                 ),
@@ -181,8 +185,10 @@ class PostingAdminForm(forms.ModelForm):
             self.add_error(
                 "max_age",
                 ValidationError(
-                    _("Le dispositif « %(scheme)s » s'arrête à %(bound)s ans : l'âge maximum ne peut pas être "
-                      "supérieur (en situation de handicap, utilisez le champ suivant).")
+                    _(
+                        "Le dispositif « %(scheme)s » s'arrête à %(bound)s ans : l'âge maximum ne peut pas être "
+                        "supérieur (en situation de handicap, utilisez le champ suivant)."
+                    )
                     % {"scheme": label, "bound": oldest},
                     code="age_bounds",
                 ),
@@ -192,8 +198,10 @@ class PostingAdminForm(forms.ModelForm):
             self.add_error(
                 "max_age_with_disability",
                 ValidationError(
-                    _("Le dispositif « %(scheme)s » s'arrête à %(bound)s ans en situation de handicap : l'âge "
-                      "maximum ne peut pas être supérieur.")
+                    _(
+                        "Le dispositif « %(scheme)s » s'arrête à %(bound)s ans en situation de handicap : l'âge "
+                        "maximum ne peut pas être supérieur."
+                    )
                     % {"scheme": label, "bound": oldest_with_disability},
                     code="age_bounds",
                 ),
@@ -205,8 +213,10 @@ class PostingAdminForm(forms.ModelForm):
             self.add_error(
                 "deadline",
                 ValidationError(
-                    _("La date limite de candidature (%(deadline)s) tombe après la date de début (%(start)s) : "
-                      "les candidatures doivent être closes avant le début.")
+                    _(
+                        "La date limite de candidature (%(deadline)s) tombe après la date de début (%(start)s) : "
+                        "les candidatures doivent être closes avant le début."
+                    )
                     % {"deadline": _day(timezone.localtime(deadline).date()), "start": _day(starts_on)},
                     code="deadline_after_start",
                 ),

@@ -97,7 +97,8 @@ class PostingPagesMixin:
             self.log_change(request, posting, [{"changed": {"fields": ["status"]}}])
             self.message_user(
                 request,
-                _("« %(title)s » : %(state)s.") % {"title": posting.title, "state": posting.get_status_display()},
+                _("« %(title)s » : %(state)s.")
+                % {"title": posting.title, "state": posting.get_status_display()},
                 messages.SUCCESS,
             )
         return self._back_to(posting)

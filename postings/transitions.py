@@ -96,7 +96,8 @@ def move(
     if transition.needs_deadline:
         if deadline is None or deadline <= now:
             raise InvalidMove(
-                _("« %(title)s » : la nouvelle date limite doit être dans le futur.") % {"title": current.title},
+                _("« %(title)s » : la nouvelle date limite doit être dans le futur.")
+                % {"title": current.title},
                 code="past_deadline",
             )
         current.deadline = deadline
