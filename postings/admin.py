@@ -90,6 +90,13 @@ class SessionAdmin(InReachAdmin):
             return allowed
         return Programme.objects.coordinated_by(request.user).filter(pk=obj.programme_id).exists()
 
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if request.GET.get("model_name") == "posting" and request.GET.get("field_name") == "session":
+            # The posting form's session box: the same choices as its validation (usable_sessions).
+            queryset = queryset.filter(pk__in=usable_sessions(request.user).values("pk"))
+        return queryset, may_have_duplicates
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "programme":
             kwargs["queryset"] = Programme.objects.coordinated_by(request.user)

@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from postings import transitions
@@ -31,15 +30,20 @@ class PostingPreviewView(PostingDetailView):
     def get_queryset(self):
         return with_json_rows(with_organisation_roles(self.reachable), *DETAIL_JSON_ROWS)
 
+    def get_object(self, queryset=None):
+        posting = super().get_object(queryset)
+        self.real_status = posting.status
+        if posting.status == Posting.Status.DRAFT:
+            # Shown as it will be once published (open until its deadline). In memory only, never saved.
+            posting.status = Posting.Status.PUBLISHED
+        return posting
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        posting = self.object
-        if posting.status == Posting.Status.DRAFT:
-            # Shown as it will be once published: open until its deadline.
-            context["is_open"] = posting.deadline is None or posting.deadline > timezone.now()
         context.update(
-            preview_of=posting,
-            change_url=reverse("admin:postings_posting_change", args=[posting.pk]),
+            preview_is_public=self.real_status in (Posting.Status.PUBLISHED, Posting.Status.CLOSED),
+            preview_state=Posting.Status(self.real_status).label,
+            change_url=reverse("admin:postings_posting_change", args=[self.object.pk]),
         )
         return context
 
@@ -80,7 +84,7 @@ class PostingPagesMixin:
         posting = self.get_object(request, unquote(object_id))
         if not self.has_view_permission(request, posting):
             raise PermissionDenied
-        view = PostingPreviewView.as_view(reachable=self.get_queryset(request))
+        view = PostingPreviewView.as_view(reachable=Posting.objects.visible_to(request.user))
         return view(request, object_id=posting.pk)
 
     def move_view(self, request, object_id, transition):
