@@ -2,7 +2,7 @@
 messages, an optional slug, and coherence checks that stop real mistakes with a specific message."""
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from django.urls import reverse
