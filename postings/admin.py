@@ -1,7 +1,8 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
@@ -141,7 +142,9 @@ class PostingOrganisationInline(admin.TabularInline):
     extra = 1
     essential = True  # shown among the essentials, right after the first fieldset (see change_form.html)
     verbose_name_plural = _("organisations et leur rôle")
-    fields = ["organisation", "role", "description", "order"]
+    # No "order" column: partners are listed in the order they were added, which is what people expect.
+    fields = ["organisation", "role", "description"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
 
     def get_formset(self, request, obj=None, **kwargs):
         # The organisation choices depend on the posting: remember it for formfield_for_foreignkey.
@@ -168,6 +171,7 @@ class PostingLocationInline(admin.TabularInline):
     extra = 1
     essential = True
     verbose_name_plural = _("lieux de la mission")
+    fields = ["country", "city", "region", "address"]
 
 
 class PostingLanguageInline(admin.TabularInline):

@@ -95,6 +95,11 @@ class PostingAdminForm(forms.ModelForm):
         fields: list[str] = []  # the admin passes the fields of its fieldsets
         labels = LABELS
         help_texts = HELP_TEXTS
+        # Short boxes for the essentials: the form should fit a laptop's screen or two, not five.
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 3, "cols": 80}),
+            "how_to_apply": forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
