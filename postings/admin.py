@@ -351,6 +351,14 @@ class PostingAdmin(PostingPagesMixin, InReachAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("organisation_roles__organisation")
 
+    # Django's French titles read "Ajout de offre", "Modification de offre": say it as a person would.
+    def add_view(self, request, form_url="", extra_context=None):
+        return super().add_view(request, form_url, {"title": _("Nouvelle offre"), **(extra_context or {})})
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {"title": _("Modifier l'offre"), **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None:

@@ -107,6 +107,8 @@ def test_labels_say_what_they_mean_in_french(cast, recruiter):
     assert not [label for label in labels if re.search(r"\b(Created|Updated|at)\b", label)]
     assert "Statut :" not in labels
     assert "Le cadre légal de l'engagement" in text
+    assert "<h1>Modifier l&#x27;offre</h1>" in text
+    assert "<h1>Nouvelle offre</h1>" in recruiter.get(reverse(ADD)).content.decode()
 
 
 def test_the_error_banner_is_in_french_for_a_french_recruiter(cast, recruiter):
