@@ -437,7 +437,7 @@ class ReplyTemplate(models.Model):
             return str(self.programme)
         if self.organisation_id:
             return str(self.organisation)
-        return str(_("site"))
+        return str(_("tout le site"))
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
