@@ -13,6 +13,9 @@ from outside (`attachedTemplate`, `TargetMode="External"` other than an ordinary
 are refused. ODT: Basic and script libraries, `office:event-listeners`, OLE objects, applets and plug-ins,
 macro links and images or sections loaded from outside are refused. XML is parsed by defusedxml (no DTD, no
 entities), streamed, with a cap on bytes and elements; the whole check has a time budget.
+
+One module for the package and both formats (a little over 400 lines): they share the package reader, the
+XML reader and the limits, and a reviewer reads what a DOCX or an ODT may hold side by side.
 """
 
 import struct
