@@ -401,6 +401,28 @@ def test_a_coordinator_gives_templates_only_to_what_they_coordinate(cast, outsid
     assert ReplyTemplate.objects.count() == 15
 
 
+def test_only_the_owner_side_deletes_a_template(cast, client):
+    site_template = ReplyTemplate.objects.get(outcome=Outcome.REJECTED, language="nl")
+    programme_template = ReplyTemplate.objects.create(
+        programme=cast.programme, outcome=Outcome.REJECTED, language="fr", subject="P", body="P"
+    )
+
+    def delete(template):
+        url = reverse("admin:applications_replytemplate_delete", args=[template.pk])
+        return client.post(url, {"post": "yes"})
+
+    client.force_login(cast.recruiter_b)
+    assert delete(programme_template).status_code == 403
+    client.force_login(cast.coordinator)
+    assert delete(site_template).status_code == 403
+    assert delete(programme_template).status_code == 302
+    assert ReplyTemplate.objects.filter(pk=site_template.pk).exists()
+    assert not ReplyTemplate.objects.filter(pk=programme_template.pk).exists()
+    client.force_login(cast.superuser)
+    assert delete(site_template).status_code == 302
+    assert not ReplyTemplate.objects.filter(pk=site_template.pk).exists()
+
+
 def test_a_recruiter_cannot_add_templates(cast, client):
     client.force_login(cast.recruiter_a)
 
