@@ -99,8 +99,9 @@ def choose_template(
     """The template to send to one candidate, from the templates the answering user may use.
 
     A template is one language of a family (same owner, same outcome). With `chosen`, its family; otherwise
-    the most specific family that speaks the candidate's language or French: the posting's programme, then
-    the posting's organisations, then the site. Within a family the candidate's language wins, then French.
+    the most specific family in the candidate's language: the posting's organisations (the answering user's
+    own, since only their templates are usable), then its programme, then the site; and only when none
+    speaks it, the same order in French. A candidate reads their language before a more specific text.
     """
     language = language_for(application)
     if chosen is not None:
@@ -109,14 +110,16 @@ def choose_template(
         families = [(chosen.organisation_id, chosen.programme_id)]
     else:
         posting = application.posting
-        families = [(None, posting.session.programme_id)] if posting.session_id else []
-        families += [(role.organisation_id, None) for role in posting.organisation_roles.all()]
+        families = [(role.organisation_id, None) for role in posting.organisation_roles.all()]
+        if posting.session_id:
+            families.append((None, posting.session.programme_id))
         families.append((None, None))
-    for family in families:
-        by_language = {t.language: t for t in templates if (t.organisation_id, t.programme_id) == family}
-        template = by_language.get(language) or by_language.get(FALLBACK_LANGUAGE)
-        if template is not None:
-            return template
+    by_family = {(t.organisation_id, t.programme_id, t.language): t for t in templates}
+    for wanted in (language, FALLBACK_LANGUAGE):
+        for organisation_id, programme_id in families:
+            template = by_family.get((organisation_id, programme_id, wanted))
+            if template is not None:
+                return template
     if chosen is not None:
         return chosen
     raise ReplyTemplate.DoesNotExist(f"No reply template for {application.pk}")

@@ -351,6 +351,34 @@ def test_an_organisations_template_is_sent_by_its_recruiters_only(
     assert sent[a.email].subject == f"Organisation A : {a.reference}"
 
 
+def test_the_candidates_language_first_then_the_organisations_text_the_programmes_the_sites(
+    cast, client, django_capture_on_commit_callbacks
+):
+    ReplyTemplate.objects.create(
+        programme=cast.programme,
+        outcome=Outcome.ACKNOWLEDGEMENT,
+        language="fr",
+        subject="P",
+        body="Programme",
+    )
+    ReplyTemplate.objects.create(
+        organisation=cast.org_a, outcome=Outcome.ACKNOWLEDGEMENT, language="en", subject="A", body="Org A"
+    )
+    french = f.make_application(posting=cast.posting_a, language="fr")
+    english = f.make_application(posting=cast.posting_a, language="en")
+    dutch = f.make_application(posting=cast.posting_a, language="nl")
+    client.force_login(cast.recruiter_a)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer(client, [french, english, dutch], outcome=Outcome.ACKNOWLEDGEMENT)
+
+    bodies = {message.to[0]: message.body for message in mail.outbox}
+    # Organisation A wrote only English, the programme only French: a Dutch candidate still reads Dutch.
+    assert bodies[english.email] == "Org A"
+    assert bodies[french.email] == "Programme"
+    assert bodies[dutch.email].startswith("Beste ")
+
+
 def test_a_chosen_template_must_be_usable_by_whoever_answers(cast):
     theirs = ReplyTemplate.objects.create(
         organisation=cast.org_a, outcome=Outcome.ACKNOWLEDGEMENT, language="fr", subject="A", body="A"
