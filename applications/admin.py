@@ -4,6 +4,7 @@ from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Subquery, Value, When
+from django.http import Http404
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -18,8 +19,9 @@ from applications import answers, pipeline, retention
 from applications.admin_exports import ExportMixin, export_csv, export_xlsx
 from applications.models import Application, Outcome, RecruiterNote, RefusalReason, ReplyTemplate
 from organisations.admin_reach import InReachAdmin
+from organisations.models import Organisation, reach_of
 from postings.admin import PostingReachListFilter, SessionReachListFilter
-from postings.models import Posting, PostingOrganisation
+from postings.models import Posting, PostingOrganisation, Programme
 
 Status = Application.Status
 
@@ -435,10 +437,77 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
         return TemplateResponse(request, "admin/applications/application/erase.html", context)
 
 
+class ReplyTemplateAdminForm(forms.ModelForm):
+    class Meta:
+        model = ReplyTemplate
+        fields = ["outcome", "language", "organisation", "programme", "subject", "body"]
+
+    # Set by ReplyTemplateAdmin.get_form: whether the user may leave both owners empty (a site template).
+    may_edit_site_templates = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            not self.may_edit_site_templates
+            and not cleaned.get("organisation")
+            and not cleaned.get("programme")
+        ):
+            raise ValidationError(
+                _(
+                    "Choisissez l'organisation ou le programme à qui ce modèle appartient : les modèles du site "
+                    "sont réservés aux super-utilisateurs."
+                )
+            )
+        return cleaned
+
+
 @admin.register(ReplyTemplate)
 class ReplyTemplateAdmin(admin.ModelAdmin):
-    """Shared by every organisation: coordinators and superusers edit them, recruiters read them."""
+    """Each template has an owner. Everyone sees the templates they may send (`usable_by`); the site's are
+    changed by superusers only, an organisation's or a programme's by its coordinators (`editable_by`), so
+    nobody can change the text another organisation's recruiters send."""
 
-    list_display = ["outcome", "language", "subject", "updated_at"]
+    form = ReplyTemplateAdminForm
+    list_display = ["outcome", "language", "owner", "subject", "updated_at"]
     list_filter = ["outcome", "language"]
     search_fields = ["subject", "body"]
+
+    @admin.display(description=_("propriétaire"))
+    def owner(self, obj):
+        return obj.owner_label
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).usable_by(request.user).select_related("organisation", "programme")
+        )
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+    def _may_edit(self, request, obj) -> bool:
+        return obj is None or ReplyTemplate.objects.editable_by(request.user).filter(pk=obj.pk).exists()
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_edit(request, obj)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.may_edit_site_templates = request.user.is_superuser
+        return form
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        """Owners offered are those whose templates the user may edit: a coordinator's organisations and
+        the programmes they operate."""
+        if not request.user.is_superuser:
+            coordinated_ids = reach_of(request.user)[1]
+            if db_field.name == "organisation":
+                kwargs["queryset"] = Organisation.objects.filter(pk__in=coordinated_ids)
+            elif db_field.name == "programme":
+                kwargs["queryset"] = Programme.objects.filter(operator_id__in=coordinated_ids)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -13,7 +13,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from applications import pipeline
-from applications.models import Answer, Application, Outcome, OutgoingEmail, RefusalReason, ReplyTemplate
+from applications.models import (
+    Answer,
+    Application,
+    Outcome,
+    OutgoingEmail,
+    RefusalReason,
+    ReplyTemplate,
+    ReplyTextError,
+)
 from applications.tasks import enqueue_email
 
 FALLBACK_LANGUAGE = "fr"
@@ -75,16 +83,66 @@ def language_for(application: Application) -> str:
     return application.language if application.language in available else FALLBACK_LANGUAGE
 
 
-def compose(
-    application: Application, *, outcome: str, refusal_reason: str = "", reason_shared: bool = False
-) -> tuple[ReplyTemplate, str, str, str]:
-    """(template, language, subject, body) for one application. Falls back to French when the candidate's
-    language has no template for that outcome."""
+def usable_templates(user, *, outcome: str) -> list[ReplyTemplate]:
+    """The templates for one outcome that `user` may send (`ReplyTemplate.objects.usable_by`); without a
+    user (a command, a preview), the site's only."""
+    if user is None:
+        usable = ReplyTemplate.objects.filter(organisation=None, programme=None)
+    else:
+        usable = ReplyTemplate.objects.usable_by(user)
+    return list(usable.filter(outcome=outcome).select_related("organisation", "programme").order_by("pk"))
+
+
+def choose_template(
+    application: Application, *, templates: list[ReplyTemplate], chosen: ReplyTemplate | None = None
+) -> ReplyTemplate:
+    """The template to send to one candidate, from the templates the answering user may use.
+
+    A template is one language of a family (same owner, same outcome). With `chosen`, its family; otherwise
+    the most specific family in the candidate's language: the posting's organisations (the answering user's
+    own, since only their templates are usable), then its programme, then the site; and only when none
+    speaks it, the same order in French. A candidate reads their language before a more specific text.
+    """
     language = language_for(application)
-    templates = {t.language: t for t in ReplyTemplate.objects.filter(outcome=outcome)}
-    template = templates.get(language) or templates.get(FALLBACK_LANGUAGE)
-    if template is None:
-        raise ReplyTemplate.DoesNotExist(f"No reply template for {outcome}")
+    if chosen is not None:
+        if chosen.pk not in {template.pk for template in templates}:
+            raise ReplyTemplate.DoesNotExist(f"Template {chosen.pk} is not usable here")
+        families = [(chosen.organisation_id, chosen.programme_id)]
+    else:
+        posting = application.posting
+        families = [(role.organisation_id, None) for role in posting.organisation_roles.all()]
+        if posting.session_id:
+            families.append((None, posting.session.programme_id))
+        families.append((None, None))
+    by_family = {(t.organisation_id, t.programme_id, t.language): t for t in templates}
+    for wanted in (language, FALLBACK_LANGUAGE):
+        for organisation_id, programme_id in families:
+            template = by_family.get((organisation_id, programme_id, wanted))
+            if template is not None:
+                return template
+    if chosen is not None:
+        return chosen
+    raise ReplyTemplate.DoesNotExist(f"No reply template for {application.pk}")
+
+
+def compose(
+    application: Application,
+    *,
+    outcome: str,
+    by=None,
+    template: ReplyTemplate | None = None,
+    templates: list[ReplyTemplate] | None = None,
+    refusal_reason: str = "",
+    reason_shared: bool = False,
+) -> tuple[ReplyTemplate, str, str, str]:
+    """(template, language, subject, body) for one application answered by `by`, from the templates they
+    may use (`templates`, read once for a batch). Falls back to French when the candidate's language has no
+    template for that outcome. Raises ReplyTextError when the template's text does not render."""
+    if templates is None:
+        templates = usable_templates(by, outcome=outcome)
+    template = choose_template(
+        application, templates=[t for t in templates if t.outcome == outcome], chosen=template
+    )
     language = template.language
     organisations = application.posting.organisations_in_role(
         "host"
@@ -97,7 +155,7 @@ def compose(
         "reference": application.reference,
     }
     subject, body = template.render(context)
-    if outcome == Outcome.REJECTED and refusal_reason and reason_shared:
+    if outcome == Outcome.REJECTED and refusal_reason and reason_shared and language in REASON_SENTENCES:
         body = f"{body.rstrip()}\n\n{REASON_HEADINGS[language]}{REASON_SENTENCES[language][refusal_reason]}\n"
     return template, language, subject, body
 
@@ -125,11 +183,16 @@ def answer_applications(
     by,
     refusal_reason: str = "",
     reason_shared: bool = False,
+    template: ReplyTemplate | None = None,
 ) -> AnswerReport:
-    """Answer each application: move it if the outcome says so, record the Answer, send the email."""
+    """Answer each application: move it if the outcome says so, record the Answer, send the email.
+
+    The text comes from the templates `by` may use (`ReplyTemplate.objects.usable_by`): `template` when
+    given (its family, in each candidate's language), otherwise the most specific one for each posting."""
     report = AnswerReport()
     target = OUTCOME_STATUS[outcome]
-    applications = applications.select_related("posting").prefetch_related(
+    templates = usable_templates(by, outcome=outcome)
+    applications = applications.select_related("posting__session").prefetch_related(
         "posting__organisation_roles__organisation"
     )
     for application in applications:
@@ -137,13 +200,19 @@ def answer_applications(
             with transaction.atomic():
                 if target is not None and application.status != target:
                     pipeline.move(application, to=target, by=by)
-                template, language, subject, body = compose(
-                    application, outcome=outcome, refusal_reason=refusal_reason, reason_shared=reason_shared
+                used, language, subject, body = compose(
+                    application,
+                    outcome=outcome,
+                    by=by,
+                    template=template,
+                    templates=templates,
+                    refusal_reason=refusal_reason,
+                    reason_shared=reason_shared,
                 )
                 now = timezone.now()
                 answer = Answer.objects.create(
                     application=application,
-                    template=template,
+                    template=used,
                     outcome=outcome,
                     language=language,
                     subject=subject,
@@ -160,6 +229,8 @@ def answer_applications(
             report.skipped.append((application, " ".join(error.messages)))
         except ReplyTemplate.DoesNotExist:
             report.skipped.append((application, str(_("Aucun modèle de réponse pour cette issue."))))
+        except ReplyTextError as error:
+            report.skipped.append((application, error.message))
         else:
             report.answered.append(application)
     return report

@@ -1,36 +1,29 @@
 """Checks on the documents candidates upload: what they are is decided by their content, never their name.
 
-Accepted: PDF, DOCX and ODT of at most `settings.APPLICATION_MAX_FILE_SIZE` bytes. Office documents are zip
-archives: they are inspected in memory through their central directory (never extracted to disk), refused
-when they carry macros, and refused when they look like a zip bomb (too many entries, too large once
-uncompressed, or compressed too tightly to be an ordinary document).
+The one place uploads are checked: the apply form (through `DocumentField`) and the service that stores an
+application (through `checked`) both come here, and a file is parsed once per request.
+
+Accepted: PDF, DOCX and ODT of at most `settings.APPLICATION_MAX_FILE_SIZE` bytes, with no active content.
+A PDF is parsed by pypdf and walked object by object (`files_pdf`); an office document is a zip package
+read in memory, its declared sizes verified, its parts and relationships parsed (`files_office`). Each
+refusal says what to do instead (most often: export the document again as a plain PDF).
 """
 
 import math
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import PurePosixPath
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-# Limits for zip-based documents. An ordinary CV in DOCX or ODT holds a few dozen entries and a few MB.
-ZIP_MAX_ENTRIES = 1000
-ZIP_MAX_UNCOMPRESSED_SIZE = 50 * 1024 * 1024
-# XML compresses well (10-20x is common); beyond this ratio on a large entry the archive is a bomb.
-ZIP_MAX_RATIO = 100
-ZIP_RATIO_CHECK_FROM = 1024 * 1024
-# The few entries we read are small XML or plain text; never read more than this from any of them.
-ZIP_MAX_READ = 2 * 1024 * 1024
+from applications.files_office import NotAnOfficeDocument, check_office_document
+from applications.files_pdf import check_pdf
 
 DISPLAY_NAME_MAX_LENGTH = 100
-
-ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
-GENERIC_REFUSAL = _("Le fichier doit être un PDF, DOCX ou ODT de 5 Mo au plus.")
 
 
 class DocumentKind(StrEnum):
@@ -54,7 +47,10 @@ class CheckedDocument:
 
 
 def check_document(upload, *, max_size: int | None = None) -> CheckedDocument:
-    """Return what the uploaded file is, or raise ValidationError saying exactly why it is refused."""
+    """Return what the uploaded file is, or raise ValidationError saying exactly why it is refused.
+
+    The result is kept on the upload (`checked(upload)` returns it): a file is parsed once per request,
+    whoever asks."""
     max_size = settings.APPLICATION_MAX_FILE_SIZE if max_size is None else max_size
     if upload.size == 0:
         raise ValidationError(_("Le fichier est vide."), code="empty")
@@ -68,101 +64,54 @@ def check_document(upload, *, max_size: int | None = None) -> CheckedDocument:
     head = upload.read(8)
     upload.seek(0)
     if head.startswith(b"%PDF-"):
+        check_pdf(upload)
         kind = DocumentKind.PDF
     elif head.startswith(b"PK\x03\x04"):
         try:
-            kind = _check_office_document(upload)
-        finally:
-            upload.seek(0)
+            kind = DocumentKind(check_office_document(upload))
+        except NotAnOfficeDocument:
+            raise _wrong_type(max_size) from None
     else:
-        raise ValidationError(GENERIC_REFUSAL, code="wrong_type")
-    return CheckedDocument(kind=kind, display_name=display_name(upload.name, kind))
+        raise _wrong_type(max_size)
+    upload.seek(0)
+    document = CheckedDocument(kind=kind, display_name=display_name(upload.name, kind))
+    upload.checked_document = document
+    return document
+
+
+def checked(upload) -> CheckedDocument:
+    """What `check_document` found for this upload, checking it now if nothing has yet."""
+    return getattr(upload, "checked_document", None) or check_document(upload)
+
+
+def _wrong_type(max_size: int) -> ValidationError:
+    return ValidationError(
+        _("Le fichier doit être un PDF, DOCX ou ODT de %(max)s Mo au plus."),
+        code="wrong_type",
+        params={"max": _megabytes(max_size)},
+    )
+
+
+class DocumentField(forms.FileField):
+    """A file field accepting the documents `check_document` accepts: every form taking a CV or a letter
+    uses it, so the checks live here once."""
+
+    def __init__(self, *, max_size: int | None = None, **kwargs):
+        self.max_size = max_size
+        kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.odt"}))
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if upload:
+            check_document(upload, max_size=self.max_size)
+        return upload
 
 
 def _megabytes(size: int, *, rounding=round) -> str:
     """Size in MB with one decimal at most, rounded up for the file (5 MB + 1 byte shows as 5.1, not 5.0)."""
     tenths = rounding(size * 10 / (1024 * 1024)) / 10
     return number_format(tenths, decimal_pos=0 if tenths == int(tenths) else 1)
-
-
-def _check_office_document(upload) -> DocumentKind:
-    try:
-        archive = zipfile.ZipFile(upload)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as error:
-        raise ValidationError(
-            _("Le fichier est endommagé : il ne peut pas être lu comme un document DOCX ou ODT."),
-            code="corrupt",
-        ) from error
-    with archive:
-        entries = archive.infolist()
-        _refuse_zip_bombs(entries)
-        names = {entry.filename for entry in entries}
-        if entries and entries[0].filename == "mimetype":
-            mimetype = _read_entry(archive, "mimetype").strip()
-            if mimetype == ODT_MIMETYPE:
-                if any(name.startswith(("Basic/", "Scripts/")) for name in names):
-                    raise ValidationError(
-                        _(
-                            "Ce document contient des macros : enregistrez-le sans macros "
-                            "(ou en PDF) puis envoyez-le à nouveau."
-                        ),
-                        code="macros",
-                    )
-                return DocumentKind.ODT
-            raise ValidationError(GENERIC_REFUSAL, code="wrong_type")
-        if "[Content_Types].xml" in names and "word/document.xml" in names:
-            content_types = _read_entry(archive, "[Content_Types].xml")
-            has_vba = any(PurePosixPath(name).name.lower() == "vbaproject.bin" for name in names)
-            if has_vba or b"macroenabled" in content_types.lower():
-                raise ValidationError(
-                    _(
-                        "Ce document contient des macros : enregistrez-le au format DOCX sans macros "
-                        "(ou en PDF) puis envoyez-le à nouveau."
-                    ),
-                    code="macros",
-                )
-            return DocumentKind.DOCX
-    raise ValidationError(GENERIC_REFUSAL, code="wrong_type")
-
-
-def _refuse_zip_bombs(entries: list[zipfile.ZipInfo]) -> None:
-    refusal = ValidationError(
-        _(
-            "Ce document a une structure anormale (archive trop volumineuse une fois décompressée) : "
-            "enregistrez-le à nouveau ou envoyez-le en PDF."
-        ),
-        code="zip_bomb",
-    )
-    if len(entries) > ZIP_MAX_ENTRIES:
-        raise refusal
-    total = 0
-    for entry in entries:
-        total += entry.file_size
-        if total > ZIP_MAX_UNCOMPRESSED_SIZE:
-            raise refusal
-        if entry.file_size > ZIP_RATIO_CHECK_FROM and entry.file_size > ZIP_MAX_RATIO * max(
-            entry.compress_size, 1
-        ):
-            raise refusal
-
-
-def _read_entry(archive: zipfile.ZipFile, name: str) -> bytes:
-    """Read at most ZIP_MAX_READ bytes of one entry: the declared sizes of a hostile archive may lie."""
-    try:
-        with archive.open(name) as stream:
-            data = stream.read(ZIP_MAX_READ + 1)
-    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError) as error:
-        # RuntimeError: encrypted entry; NotImplementedError: unsupported compression method.
-        raise ValidationError(
-            _("Le fichier est endommagé ou protégé : il ne peut pas être lu comme un document DOCX ou ODT."),
-            code="corrupt",
-        ) from error
-    if len(data) > ZIP_MAX_READ:
-        raise ValidationError(
-            _("Ce document a une structure anormale : enregistrez-le à nouveau ou envoyez-le en PDF."),
-            code="zip_bomb",
-        )
-    return data
 
 
 def sanitise_filename(name: str, *, max_length: int = DISPLAY_NAME_MAX_LENGTH) -> str:

@@ -2,7 +2,6 @@ import unicodedata
 import uuid
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.functional import lazy
@@ -14,7 +13,7 @@ from django_countries import countries
 from postings import widgets
 from postings.models import Posting
 
-from .files import check_document
+from .files import DocumentField
 from .models import Application
 
 # Nothing here asks for a date of birth, a nationality, a photo, a family situation, a social security
@@ -90,16 +89,11 @@ class ApplicationForm(forms.Form):
         choices=_country_choices,
         widget=widgets.Select(attrs={"autocomplete": "country"}),
     )
-    cv = forms.FileField(
-        label=_("CV"),
-        help_text=_("PDF, DOCX ou ODT, 5 Mo au plus."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.odt"}),
-    )
-    letter_file = forms.FileField(
+    cv = DocumentField(label=_("CV"), help_text=_("PDF, DOCX ou ODT, 5 Mo au plus."))
+    letter_file = DocumentField(
         label=_("Lettre de motivation (fichier)"),
         required=False,
         help_text=_("PDF, DOCX ou ODT, 5 Mo au plus. Ou écrivez votre lettre ci-dessous."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.odt"}),
     )
     letter_text = forms.CharField(
         label=_("Lettre de motivation (texte)"),
@@ -168,17 +162,6 @@ class ApplicationForm(forms.Form):
             return uuid.UUID(self.cleaned_data["submission_token"])
         except ValueError:
             return uuid.uuid4()
-
-    def clean_cv(self):
-        upload = self.cleaned_data["cv"]
-        self.cv_document = check_document(upload, max_size=settings.APPLICATION_MAX_FILE_SIZE)
-        return upload
-
-    def clean_letter_file(self):
-        upload = self.cleaned_data.get("letter_file")
-        if upload:
-            self.letter_document = check_document(upload, max_size=settings.APPLICATION_MAX_FILE_SIZE)
-        return upload
 
     def clean_letter_text(self):
         return self.cleaned_data["letter_text"].strip()

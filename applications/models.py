@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from postings.models import Posting
+from organisations.models import Organisation, reach_of
+from postings.models import Posting, Programme
 
 
 def private_upload_to(instance, filename: str) -> str:
@@ -330,14 +331,62 @@ class RefusalReason(models.TextChoices):
     OTHER = "other", _("Autre motif")
 
 
+class ReplyTemplateQuerySet(models.QuerySet):
+    def usable_by(self, user) -> "ReplyTemplateQuerySet":
+        """The templates a back-office user may send: the site's, their organisations' and those of the
+        programmes they work in (`Programme.objects.visible_to`). Every way of answering picks among these."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        organisation_ids, _coordinated_ids = reach_of(user)
+        return self.filter(
+            Q(organisation__isnull=True, programme__isnull=True)
+            | Q(organisation_id__in=organisation_ids)
+            | Q(programme__in=Programme.objects.visible_to(user).values("pk"))
+        )
+
+    def editable_by(self, user) -> "ReplyTemplateQuerySet":
+        """Templates a user may change or delete: site-wide ones are the superusers' alone; a coordinator
+        edits those of their organisation and of the programmes it operates."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        coordinated_ids = reach_of(user)[1]
+        return self.filter(
+            Q(organisation_id__in=coordinated_ids) | Q(programme__operator_id__in=coordinated_ids)
+        )
+
+
 class ReplyTemplate(models.Model):
-    """The text sent to candidates for one outcome in one language. Placeholders: {first_name},
-    {last_name}, {posting}, {organisation}, {reference}."""
+    """The text sent to candidates for one outcome in one language, owned by the site (no organisation nor
+    programme), by one organisation or by one programme. Placeholders: {first_name}, {last_name}, {posting},
+    {organisation}, {reference}; nothing else is ever interpreted (no attributes, indexes, formats)."""
 
     PLACEHOLDERS = ("first_name", "last_name", "posting", "organisation", "reference")
 
     outcome = models.CharField(_("issue"), max_length=20, choices=Outcome)
     language = models.CharField(_("langue"), max_length=8, choices=settings.LANGUAGES)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reply_templates",
+        verbose_name=_("organisation"),
+        help_text=_(
+            "Vide (et sans programme) : modèle du site, modifiable par les super-utilisateurs seuls."
+        ),
+    )
+    programme = models.ForeignKey(
+        Programme,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reply_templates",
+        verbose_name=_("programme"),
+    )
     subject = models.CharField(_("objet"), max_length=200)
     body = models.TextField(
         _("message"),
@@ -347,38 +396,120 @@ class ReplyTemplate(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ReplyTemplateQuerySet.as_manager()
+
     class Meta:
         ordering = ["outcome", "language"]
         verbose_name = _("modèle de réponse")
         verbose_name_plural = _("modèles de réponse")
         constraints = [
-            models.UniqueConstraint(fields=["outcome", "language"], name="reply_template_one_per_language"),
+            models.CheckConstraint(
+                condition=Q(organisation__isnull=True) | Q(programme__isnull=True),
+                name="reply_template_one_owner",
+            ),
+            models.UniqueConstraint(
+                fields=["outcome", "language"],
+                condition=Q(organisation__isnull=True, programme__isnull=True),
+                name="reply_template_site_one_per_language",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "outcome", "language"],
+                condition=Q(organisation__isnull=False),
+                name="reply_template_organisation_one_per_language",
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "outcome", "language"],
+                condition=Q(programme__isnull=False),
+                name="reply_template_programme_one_per_language",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_outcome_display()} ({self.language})"
+        return f"{self.get_outcome_display()} ({self.language}) – {self.owner_label}"
+
+    @property
+    def is_site_wide(self) -> bool:
+        return self.organisation_id is None and self.programme_id is None
+
+    @property
+    def owner_label(self) -> str:
+        if self.programme_id:
+            return str(self.programme)
+        if self.organisation_id:
+            return str(self.organisation)
+        return str(_("tout le site"))
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        sample = dict.fromkeys(self.PLACEHOLDERS, "x")
+        if self.organisation_id and self.programme_id:
+            raise ValidationError(
+                _("Un modèle appartient à une organisation ou à un programme, pas aux deux.")
+            )
+        errors = {}
         for field in ("subject", "body"):
             try:
-                getattr(self, field).format_map(sample)
-            except (KeyError, ValueError, IndexError) as error:
-                raise ValidationError(
-                    {
-                        field: _(
-                            "Repère inconnu ou accolade mal fermée (%(error)s). Repères utilisables : "
-                            "{first_name}, {last_name}, {posting}, {organisation}, {reference}."
-                        )
-                        % {"error": error}
-                    }
-                ) from error
+                parse_reply_text(getattr(self, field))
+            except ReplyTextError as error:
+                errors[field] = error.message
+        if errors:
+            raise ValidationError(errors)
 
     def render(self, context: dict[str, str]) -> tuple[str, str]:
-        """(subject, body) with the placeholders filled. `clean()` has vetted the text."""
-        return self.subject.format_map(context), self.body.format_map(context)
+        """(subject, body) with the placeholders filled. Raises ReplyTextError for a text saved before
+        placeholders were checked, rather than letting Python's formatting interpret it."""
+        return render_reply_text(self.subject, context), render_reply_text(self.body, context)
+
+
+class ReplyTextError(ValueError):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def parse_reply_text(text: str) -> list[tuple[str, str | None]]:
+    """[(literal text, placeholder or None)]. Only the exact documented `{name}` tokens are placeholders
+    (`{{` and `}}` write a brace); `{first_name.__class__}`, `{posting[0]}`, `{reference!r}` or `{x:>9}` are
+    refused, naming the offending token, so no template can reach an object's attributes."""
+    from string import Formatter
+
+    allowed = ", ".join(f"{{{name}}}" for name in ReplyTemplate.PLACEHOLDERS)
+    try:
+        parts = list(Formatter().parse(text))
+    except ValueError as error:
+        raise ReplyTextError(
+            str(
+                _(
+                    "Accolade mal fermée : écrivez {{ et }} pour une accolade seule. Repères utilisables : %(allowed)s."
+                )
+            )
+            % {"allowed": allowed}
+        ) from error
+    pieces = []
+    for literal, name, format_spec, conversion in parts:
+        if name is None:
+            pieces.append((literal, None))
+            continue
+        if name not in ReplyTemplate.PLACEHOLDERS or format_spec or conversion:
+            token = (
+                "{"
+                + name
+                + (f"!{conversion}" if conversion else "")
+                + (f":{format_spec}" if format_spec else "")
+                + "}"
+            )
+            raise ReplyTextError(
+                str(_("Repère inconnu : %(token)s. Repères utilisables : %(allowed)s."))
+                % {"token": token, "allowed": allowed}
+            )
+        pieces.append((literal, name))
+    return pieces
+
+
+def render_reply_text(text: str, context: dict[str, str]) -> str:
+    return "".join(
+        literal + (str(context[name]) if name is not None else "") for literal, name in parse_reply_text(text)
+    )
 
 
 class Answer(models.Model):

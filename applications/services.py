@@ -10,7 +10,7 @@ from django.utils import timezone
 from postings.models import Posting
 
 from . import emails
-from .files import check_document
+from .files import checked
 from .models import Application, OutgoingEmail, StatusChange
 
 logger = logging.getLogger(__name__)
@@ -67,9 +67,9 @@ def submit_application(
     - The receipt and the recruiters' notification go to the outbox in the same transaction, and are
       queued for sending after commit.
     """
-    cv = check_document(files["cv"])
+    cv = checked(files["cv"])
     letter_upload = files.get("letter_file")
-    letter = check_document(letter_upload) if letter_upload else None
+    letter = checked(letter_upload) if letter_upload else None
     # The stored name takes the extension of what the file really is (a DOCX named .pdf is stored .docx).
     files["cv"].name = cv.display_name
     if letter_upload:

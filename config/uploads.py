@@ -1,9 +1,10 @@
 """Django's upload handlers, reading request bodies in larger chunks.
 
 Django reads a multipart body 64 KB at a time, and each chunk goes through gunicorn's body reader, the
-multipart parser and the handler in Python. With 256 KB chunks receiving a 1 MB CV costs the server ~3.3 ms
-of CPU instead of ~5.1 ms (bench/apply_floor.py, three runs each); 512 KB gained little more. What is kept in
-memory or spooled to a temporary file is decided as before (FILE_UPLOAD_MAX_MEMORY_SIZE).
+multipart parser and the handler in Python: fewer, larger chunks cost the server less CPU per CV received
+(measured by bench/apply_floor.py; figures in bench/NOTES.md). What is kept in memory or spooled to a
+temporary file is decided as before (FILE_UPLOAD_MAX_MEMORY_SIZE). What an upload may contain is checked
+afterwards, in one place: applications/files.py.
 """
 
 from django.core.files import uploadhandler

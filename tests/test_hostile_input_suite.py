@@ -2,13 +2,14 @@
 where it comes back (pages, admin, emails, downloads). Every row is a parametrised case with an id.
 
 It extends `tests/test_hostile_input.py` (spoofed Host, oversized bodies), `tests/applications/test_files.py`
-(content sniffing, macros, zip bombs, name sanitising as a unit) and `tests/postings/test_rich_text.py` (the
+(content sniffing, macros, zip bombs, every kind of active content, name sanitising as a unit) and `tests/postings/test_rich_text.py` (the
 filter as a unit): here the same threats go through the real HTTP path and are checked where they are shown.
 Not repeated here: open redirects after login (`tests/test_login_security.py`), spoofed Host headers
 (`tests/test_hostile_input.py`), formula injection in exports (exports branch).
 
-Summary (kept in `docs/security.md` too): 58 hostile inputs tried, 58 refused or neutralised —
-9 disguised uploads, 8 hostile file names (each checked in storage, on the status page and as a download
+Summary (kept in `docs/security.md` too): 67 hostile inputs tried, 67 refused or neutralised —
+9 disguised uploads, 9 documents with active content (PDF JavaScript, attachment and launch action, DOCX
+remote template, OLE object and DDE field, ODT event listener and remote image, a zip whose sizes lie), 8 hostile file names (each checked in storage, on the status page and as a download
 name), 15 script payloads in candidates' fields (5 fields × 3 payloads, each checked on 5 pages and in 2
 emails), 10 payloads in recruiters' posting text and title (public page with its JSON-LD, and the feed),
 4 email header injections, 9 mass-assignment fields on the apply form, 3 guessed private links.
@@ -26,6 +27,7 @@ from django.utils import translation
 
 from applications.models import Application
 from tests import factories as f
+from tests.applications import hostile_documents as hostile
 from tests.applications.conftest import MINIMAL_PDF, form_data, stored_files, upload
 
 pytestmark = pytest.mark.django_db
@@ -146,6 +148,54 @@ def test_a_pdf_html_polyglot_is_stored_as_a_pdf_and_only_ever_served_as_an_attac
     assert download["Content-Type"] == "application/pdf"
     assert download["Content-Disposition"].startswith("attachment;")
     assert download["X-Content-Type-Options"] == "nosniff"
+
+
+# Documents with active content (issue 14 §4) ------------------------------------------------------------
+
+ACTIVE_DOCUMENTS = [
+    ("pdf-javascript-on-opening", "cv", "cv.pdf", hostile.pdf_open_action_javascript, "PDF simple"),
+    ("pdf-with-an-attachment", "cv", "cv.pdf", hostile.pdf_embedded_file, "sans pièce jointe"),
+    ("pdf-launching-a-program", "letter_file", "lettre.pdf", hostile.pdf_launch_link, "PDF simple"),
+    ("docx-remote-template", "cv", "cv.docx", hostile.docx_remote_template, "exportez-le en PDF"),
+    ("docx-ole-object", "letter_file", "lettre.docx", hostile.docx_embedded_ole, "Retirez-les"),
+    ("docx-dde-field", "cv", "cv.docx", hostile.docx_dde_field, "Exportez-le en PDF"),
+    ("odt-event-listener", "letter_file", "lettre.odt", hostile.odt_event_listener, "actions automatiques"),
+    ("odt-remote-image", "cv", "cv.odt", hostile.odt_remote_image, "exportez-le en PDF"),
+    ("zip-sizes-lie", "cv", "cv.docx", hostile.docx_size_lie_bomb, "tailles annoncées"),
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "name", "build", "advice"),
+    [row[1:] for row in ACTIVE_DOCUMENTS],
+    ids=[row[0] for row in ACTIVE_DOCUMENTS],
+)
+def test_a_document_with_active_content_is_refused_by_the_apply_form_saying_what_to_do(
+    client, settings, field, name, build, advice
+):
+    posting = f.published_posting()
+
+    response = post_application(client, posting, **{field: upload(name, build(), "application/pdf")})
+
+    assert response.status_code == 400
+    errors = response.context["form"].errors[field]
+    assert any(advice in error for error in errors)
+    assert advice.replace("'", "&#x27;") in response.content.decode()
+    assert not Application.objects.exists()
+    assert stored_files(settings) == []
+
+
+def test_an_ordinary_document_with_links_goes_through_the_apply_form(client, cast):
+    response = post_application(
+        client,
+        cast.posting_a,
+        cv=upload("cv.pdf", hostile.pdf_plain_with_links()),
+        letter_file=upload("lettre.docx", hostile.docx_local_template_and_links()),
+    )
+
+    assert response.status_code == 302
+    application = Application.objects.get()
+    assert (application.cv_name, application.letter_name) == ("cv.pdf", "lettre.docx")
 
 
 # Hostile file names ------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 import smtplib
 from datetime import timedelta
+from html import unescape
+from types import SimpleNamespace
 
 import pytest
 from django.core import mail
@@ -11,7 +13,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from applications import answers
 from applications.models import Answer, Application, Outcome, OutgoingEmail, RefusalReason, ReplyTemplate
+from organisations.models import Membership
 from tests import factories as f
 
 # Answers go through the outbox; the immediate backend sends them as soon as the transaction commits.
@@ -202,27 +206,319 @@ def test_a_template_with_an_unknown_placeholder_is_refused():
     with pytest.raises(ValidationError) as error:
         template.clean()
     assert "body" in error.value.message_dict
+    assert "{prenom}" in error.value.message_dict["body"][0]
 
 
-def test_coordinators_edit_reply_templates_and_recruiters_only_read_them(cast, client):
-    template = ReplyTemplate.objects.get(outcome=Outcome.OFFERED, language="fr")
-    url = reverse("admin:applications_replytemplate_change", args=[template.pk])
-    data = {
-        "outcome": Outcome.OFFERED,
+# Reply templates belong to someone ---------------------------------------------------------------------------
+
+TEMPLATES = "admin:applications_replytemplate_changelist"
+ADD_TEMPLATE = "admin:applications_replytemplate_add"
+PHISHING = "Votre dossier est bloqué : confirmez vos données sur https://passerelle-verif.example/"
+
+
+def template_data(**overrides):
+    return {
+        "outcome": Outcome.ACKNOWLEDGEMENT,
         "language": "fr",
-        "subject": "Bonne nouvelle, {first_name}",
-        "body": "Texte",
+        "organisation": "",
+        "programme": "",
+        "subject": "Candidature {reference}",
+        "body": "Bonjour {first_name}",
+        **overrides,
     }
 
-    client.force_login(cast.recruiter_a)
-    client.post(url, data)
+
+def change_url(template):
+    return reverse("admin:applications_replytemplate_change", args=[template.pk])
+
+
+@pytest.fixture
+def outsider(cast):
+    """A coordinator of another operator and programme, with no posting shared with organisations A and B."""
+    operator = f.make_organisation(name="Autre opérateur", slug="autre-operateur")
+    programme = f.make_programme(operator=operator, name="Autre programme", slug="autre-programme")
+    session = f.make_session(programme=programme, name="Session 1", slug="autre-session-1")
+    posting = f.published_posting(
+        session=session, organisations={"host": operator}, title="Mission C", slug="mission-c"
+    )
+    coordinator = f.make_staff(
+        "coordination-externe", organisation=operator, role=Membership.Role.COORDINATOR
+    )
+    recruiter = f.make_staff("recruteur-c", organisation=operator)
+    return SimpleNamespace(
+        operator=operator, programme=programme, posting=posting, coordinator=coordinator, recruiter=recruiter
+    )
+
+
+def test_an_unrelated_coordinator_cannot_rewrite_the_text_another_organisation_sends(
+    cast, outsider, client, django_capture_on_commit_callbacks
+):
+    site_template = ReplyTemplate.objects.get(outcome=Outcome.ACKNOWLEDGEMENT, language="fr")
+    client.force_login(outsider.coordinator)
+
+    response = client.post(change_url(site_template), template_data(body=PHISHING))
+
+    assert response.status_code == 403
+    site_template.refresh_from_db()
+    assert "passerelle-verif" not in site_template.body
+    application = f.make_application(posting=cast.posting_b, language="fr", first_name="Amina")
+    client.force_login(cast.recruiter_b)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer(client, [application], outcome=Outcome.ACKNOWLEDGEMENT)
+    assert mail.outbox[0].body.startswith("Bonjour Amina,")
+    assert "passerelle-verif" not in mail.outbox[0].body
+
+
+@pytest.mark.parametrize("persona", ["recruiter_a", "coordinator"])
+def test_only_superusers_change_the_site_templates(cast, client, persona):
+    template = ReplyTemplate.objects.get(outcome=Outcome.OFFERED, language="fr")
+    data = template_data(outcome=Outcome.OFFERED, subject="Bonne nouvelle, {first_name}")
+
+    client.force_login(getattr(cast, persona))
+    page = client.get(change_url(template))
+    assert page.status_code == 200  # they may read the text they send
+    assert 'name="_save"' not in page.content.decode()
+    assert client.post(change_url(template), data).status_code == 403
     template.refresh_from_db()
     assert template.subject != "Bonne nouvelle, {first_name}"
 
-    client.force_login(cast.coordinator)
-    assert client.post(url, data).status_code == 302
+    client.force_login(cast.superuser)
+    assert client.post(change_url(template), data).status_code == 302
     template.refresh_from_db()
     assert template.subject == "Bonne nouvelle, {first_name}"
+
+
+def test_the_templates_there_before_owners_existed_are_the_sites(db):
+    assert ReplyTemplate.objects.count() == 15
+    assert all(template.is_site_wide for template in ReplyTemplate.objects.all())
+
+
+def test_a_coordinator_writes_a_template_for_their_programme_and_its_recruiters_send_it(
+    cast, outsider, client, django_capture_on_commit_callbacks
+):
+    client.force_login(cast.coordinator)
+    response = client.post(
+        reverse(ADD_TEMPLATE),
+        template_data(programme=cast.programme.pk, body="Bonjour {first_name}, le programme a bien reçu."),
+    )
+    assert response.status_code == 302
+    ours = ReplyTemplate.objects.get(programme=cast.programme)
+    in_programme = f.make_application(posting=cast.posting_b, language="fr", first_name="Amina")
+    elsewhere = f.make_application(posting=outsider.posting, language="fr", first_name="Jonas")
+
+    client.force_login(cast.recruiter_b)
+    assert ours in client.get(reverse(TEMPLATES)).context["cl"].result_list
+    assert client.post(change_url(ours), template_data(programme=cast.programme.pk)).status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        answer(client, [in_programme], outcome=Outcome.ACKNOWLEDGEMENT)
+    assert mail.outbox[-1].body == "Bonjour Amina, le programme a bien reçu."
+    assert Answer.objects.get(application=in_programme).template == ours
+
+    client.force_login(outsider.recruiter)
+    assert ours not in client.get(reverse(TEMPLATES)).context["cl"].result_list
+    assert client.get(change_url(ours)).status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        answer(client, [elsewhere], outcome=Outcome.ACKNOWLEDGEMENT)
+    assert mail.outbox[-1].body.startswith("Bonjour Jonas,\n")
+    assert Answer.objects.get(application=elsewhere).template.is_site_wide
+
+
+def test_an_organisations_template_is_sent_by_its_recruiters_only(
+    cast, client, django_capture_on_commit_callbacks
+):
+    theirs = ReplyTemplate.objects.create(
+        organisation=cast.org_a,
+        outcome=Outcome.ACKNOWLEDGEMENT,
+        language="fr",
+        subject="Organisation A : {reference}",
+        body="Bonjour {first_name}, Organisation A vous répond.",
+    )
+    a = f.make_application(posting=cast.posting_a, language="fr", first_name="Aurélie")
+    b = f.make_application(posting=cast.posting_b, language="fr", first_name="Amina")
+
+    client.force_login(cast.recruiter_b)
+    assert theirs not in client.get(reverse(TEMPLATES)).context["cl"].result_list
+    assert client.get(change_url(theirs)).status_code == 404
+    with django_capture_on_commit_callbacks(execute=True):
+        answer(client, [b], outcome=Outcome.ACKNOWLEDGEMENT)
+    client.force_login(cast.recruiter_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer(client, [a], outcome=Outcome.ACKNOWLEDGEMENT)
+
+    sent = {message.to[0]: message for message in mail.outbox}
+    assert "Organisation A vous répond" not in sent[b.email].body
+    assert sent[a.email].body == "Bonjour Aurélie, Organisation A vous répond."
+    assert sent[a.email].subject == f"Organisation A : {a.reference}"
+
+
+def test_the_candidates_language_first_then_the_organisations_text_the_programmes_the_sites(
+    cast, client, django_capture_on_commit_callbacks
+):
+    ReplyTemplate.objects.create(
+        programme=cast.programme,
+        outcome=Outcome.ACKNOWLEDGEMENT,
+        language="fr",
+        subject="P",
+        body="Programme",
+    )
+    ReplyTemplate.objects.create(
+        organisation=cast.org_a, outcome=Outcome.ACKNOWLEDGEMENT, language="en", subject="A", body="Org A"
+    )
+    french = f.make_application(posting=cast.posting_a, language="fr")
+    english = f.make_application(posting=cast.posting_a, language="en")
+    dutch = f.make_application(posting=cast.posting_a, language="nl")
+    client.force_login(cast.recruiter_a)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer(client, [french, english, dutch], outcome=Outcome.ACKNOWLEDGEMENT)
+
+    bodies = {message.to[0]: message.body for message in mail.outbox}
+    # Organisation A wrote only English, the programme only French: a Dutch candidate still reads Dutch.
+    assert bodies[english.email] == "Org A"
+    assert bodies[french.email] == "Programme"
+    assert bodies[dutch.email].startswith("Beste ")
+
+
+def test_a_chosen_template_must_be_usable_by_whoever_answers(cast):
+    theirs = ReplyTemplate.objects.create(
+        organisation=cast.org_a, outcome=Outcome.ACKNOWLEDGEMENT, language="fr", subject="A", body="A"
+    )
+    application = f.make_application(posting=cast.posting_b)
+
+    report = answers.answer_applications(
+        Application.objects.filter(pk=application.pk),
+        outcome=Outcome.ACKNOWLEDGEMENT,
+        by=cast.recruiter_b,
+        template=theirs,
+    )
+
+    assert report.skipped and not report.answered
+    assert not Answer.objects.exists()
+
+
+def test_usable_by_is_the_sites_the_users_organisations_and_their_programmes(cast, outsider):
+    site = set(ReplyTemplate.objects.filter(organisation=None, programme=None))
+    own = ReplyTemplate.objects.create(organisation=cast.org_a, outcome=Outcome.OFFERED, language="fr")
+    programme = ReplyTemplate.objects.create(programme=cast.programme, outcome=Outcome.OFFERED, language="fr")
+    other = ReplyTemplate.objects.create(programme=outsider.programme, outcome=Outcome.OFFERED, language="fr")
+
+    assert set(ReplyTemplate.objects.usable_by(cast.recruiter_a)) == site | {own, programme}
+    assert set(ReplyTemplate.objects.usable_by(cast.recruiter_b)) == site | {programme}
+    assert set(ReplyTemplate.objects.usable_by(outsider.recruiter)) == site | {other}
+    assert set(ReplyTemplate.objects.usable_by(cast.superuser)) == site | {own, programme, other}
+    assert set(ReplyTemplate.objects.editable_by(cast.coordinator)) == {programme}
+    assert set(ReplyTemplate.objects.editable_by(cast.recruiter_a)) == set()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "les modèles du site sont réservés aux super-utilisateurs"),
+        ({"organisation": "org_a"}, "Sélectionnez un choix valide"),
+        ({"programme": "other_programme"}, "Sélectionnez un choix valide"),
+    ],
+)
+def test_a_coordinator_gives_templates_only_to_what_they_coordinate(cast, outsider, client, data, message):
+    values = {"org_a": cast.org_a.pk, "other_programme": outsider.programme.pk}
+    client.force_login(cast.coordinator)
+
+    response = client.post(reverse(ADD_TEMPLATE), template_data(**{k: values[v] for k, v in data.items()}))
+
+    assert response.status_code == 200
+    assert message in unescape(response.content.decode())
+    assert ReplyTemplate.objects.count() == 15
+
+
+def test_only_the_owner_side_deletes_a_template(cast, client):
+    site_template = ReplyTemplate.objects.get(outcome=Outcome.REJECTED, language="nl")
+    programme_template = ReplyTemplate.objects.create(
+        programme=cast.programme, outcome=Outcome.REJECTED, language="fr", subject="P", body="P"
+    )
+
+    def delete(template):
+        url = reverse("admin:applications_replytemplate_delete", args=[template.pk])
+        return client.post(url, {"post": "yes"})
+
+    client.force_login(cast.recruiter_b)
+    assert delete(programme_template).status_code == 403
+    client.force_login(cast.coordinator)
+    assert delete(site_template).status_code == 403
+    assert delete(programme_template).status_code == 302
+    assert ReplyTemplate.objects.filter(pk=site_template.pk).exists()
+    assert not ReplyTemplate.objects.filter(pk=programme_template.pk).exists()
+    client.force_login(cast.superuser)
+    assert delete(site_template).status_code == 302
+    assert not ReplyTemplate.objects.filter(pk=site_template.pk).exists()
+
+
+def test_a_recruiter_cannot_add_templates(cast, client):
+    client.force_login(cast.recruiter_a)
+
+    response = client.post(reverse(ADD_TEMPLATE), template_data(organisation=cast.org_a.pk))
+
+    assert response.status_code == 403
+    assert ReplyTemplate.objects.count() == 15
+
+
+# Placeholders: the documented names only ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "{first_name.foo}",
+        "{first_name.__class__}",
+        "{posting[0]}",
+        "{reference!r}",
+        "{last_name:>900}",
+        "{0}",
+        "{}",
+    ],
+)
+def test_a_template_reaching_past_a_placeholder_is_refused_naming_it(cast, client, token):
+    template = ReplyTemplate.objects.get(outcome=Outcome.OFFERED, language="fr")
+    client.force_login(cast.superuser)
+
+    response = client.post(
+        change_url(template), template_data(outcome=Outcome.OFFERED, body=f"Bonjour {token}")
+    )
+
+    assert response.status_code == 200
+    assert f"Repère inconnu : {token}" in unescape(response.content.decode())
+    template.refresh_from_db()
+    assert token not in template.body
+
+
+def test_an_unclosed_brace_is_refused_and_doubled_braces_write_one(cast, client):
+    template = ReplyTemplate.objects.get(outcome=Outcome.OFFERED, language="fr")
+    client.force_login(cast.superuser)
+
+    response = client.post(
+        change_url(template), template_data(outcome=Outcome.OFFERED, body="Bonjour {first_name")
+    )
+    assert "Accolade mal fermée" in response.content.decode()
+
+    client.post(change_url(template), template_data(outcome=Outcome.OFFERED, body="{{ {first_name} }}"))
+    template.refresh_from_db()
+    assert template.render(dict.fromkeys(ReplyTemplate.PLACEHOLDERS, "Aurélie")) == (
+        "Candidature Aurélie",
+        "{ Aurélie }",
+    )
+
+
+def test_a_template_stored_before_the_check_is_skipped_not_interpreted(
+    cast, client, django_capture_on_commit_callbacks
+):
+    ReplyTemplate.objects.filter(outcome=Outcome.ACKNOWLEDGEMENT).update(body="{first_name.__class__}")
+    application = f.make_application(posting=cast.posting_a, language="fr")
+    client.force_login(cast.recruiter_a)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = answer(client, [application], outcome=Outcome.ACKNOWLEDGEMENT)
+
+    assert "Repère inconnu : {first_name.__class__}" in response.content.decode()
+    assert not mail.outbox
+    assert not Answer.objects.exists()
 
 
 def test_an_smtp_failure_while_answering_keeps_the_answer_and_the_email_is_retried(
