@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from applications import answers, pipeline, retention
-from applications.admin_exports import ExportMixin, export_csv, export_xlsx
+from applications.admin_exports import ExportMixin, export_csv, export_csv_rfc4180, export_xlsx
 from applications.models import Application, Outcome, RecruiterNote, RefusalReason, ReplyTemplate
 from organisations.admin_reach import InReachAdmin
 from postings.admin import PostingReachListFilter, SessionReachListFilter
@@ -177,7 +177,9 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
     actions = [
         "answer_candidates",
         *MOVE_ACTIONS,
+        export_xlsx,
         export_csv,
+        export_csv_rfc4180,
         export_xlsx,
         "erase_on_request",
     ]
