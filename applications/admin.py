@@ -1,24 +1,37 @@
+import hashlib
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Subquery, Value, When
+from django.http import Http404, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, linebreaks
 from django.utils.safestring import mark_safe
-from django.utils.text import format_lazy
+from django.utils.text import capfirst, format_lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django_countries import countries
 
 from applications import answers, pipeline, retention
 from applications.admin_exports import ExportMixin, export_csv, export_csv_rfc4180, export_xlsx
-from applications.models import Application, Outcome, RecruiterNote, RefusalReason, ReplyTemplate
+from applications.models import (
+    Application,
+    Outcome,
+    RecruiterNote,
+    RefusalReason,
+    ReplyTemplate,
+    describe_languages,
+)
 from organisations.admin_reach import InReachAdmin
 from postings.admin import PostingReachListFilter, SessionReachListFilter
+from postings.languages import language_name
 from postings.models import Posting, PostingOrganisation
 
 Status = Application.Status
@@ -99,6 +112,51 @@ class AnswerForm(forms.Form):
         return cleaned
 
 
+class ReplyForm(forms.Form):
+    """One answer to one candidate, from their application's page: a template, a personal paragraph."""
+
+    template = forms.ChoiceField(label=_("Modèle de réponse"))
+    personal_paragraph = forms.CharField(
+        label=_("Paragraphe personnel"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "Facultatif. Ajouté tel quel avant la formule de politesse du modèle : une date d'entretien, "
+            "un mot sur le profil, la personne à contacter."
+        ),
+    )
+    refusal_reason = forms.ChoiceField(
+        label=_("Motif de refus"), choices=[("", "—"), *RefusalReason.choices], required=False
+    )
+    share_reason = forms.BooleanField(label=_("Communiquer le motif à la personne"), required=False)
+    # What the recruiter saw in the preview: a send whose e-mail differs asks for another look.
+    previewed = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, templates: list[ReplyTemplate], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.templates = {str(template.pk): template for template in templates}
+        self.fields["template"].choices = [
+            (str(template.pk), f"{template.get_outcome_display()} – {template.subject}")
+            for template in templates
+        ]
+
+    def clean_template(self) -> ReplyTemplate:
+        return self.templates[self.cleaned_data["template"]]
+
+    def clean(self):
+        cleaned = super().clean()
+        template, reason = cleaned.get("template"), cleaned.get("refusal_reason")
+        if template is not None and reason and template.outcome != Outcome.REJECTED:
+            self.add_error("refusal_reason", _("Un motif de refus ne va qu'avec une réponse négative."))
+        if cleaned.get("share_reason") and not reason:
+            self.add_error("share_reason", _("Choisissez le motif à communiquer."))
+        return cleaned
+
+
+def email_digest(*parts) -> str:
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
+
+
 class EraseForm(forms.Form):
     identity_checked = forms.BooleanField(
         label=_("J'ai vérifié que la demande vient bien de la personne candidate (même adresse e-mail)."),
@@ -137,6 +195,16 @@ def _move_action(target: str):
     return admin.action(
         description=format_lazy(_("Passer en « {} »"), Status(target).label), permissions=["change"]
     )(action)
+
+
+def days_ago(moment) -> str:
+    """'aujourd'hui', 'hier', 'il y a 3 jours': calendar days in local time."""
+    days = (timezone.localdate() - timezone.localdate(moment)).days
+    if days <= 0:
+        return gettext("aujourd'hui")
+    if days == 1:
+        return gettext("hier")
+    return ngettext("il y a %(days)s jour", "il y a %(days)s jours", days) % {"days": days}
 
 
 MOVE_ACTIONS = [_move_action(target) for target in dict.fromkeys(t.target for t in pipeline.TRANSITIONS)]
@@ -180,7 +248,6 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
         export_xlsx,
         export_csv,
         export_csv_rfc4180,
-        export_xlsx,
         "erase_on_request",
     ]
     readonly_fields = [
@@ -189,12 +256,12 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
         "email",
         "phone",
         "city",
-        "country",
-        "posting",
+        "country_name",
+        "posting_link",
         "status",
         "submitted_at",
         "answered_at",
-        "language",
+        "application_language",
         "languages_declared",
         "eligibility_confirmed",
         "heard_from",
@@ -207,9 +274,19 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
     fieldsets = [
         (
             _("Personne"),
-            {"fields": ["reference", "full_name", "email", "phone", "city", "country", "language"]},
+            {
+                "fields": [
+                    "reference",
+                    "full_name",
+                    "email",
+                    "phone",
+                    "city",
+                    "country_name",
+                    "application_language",
+                ]
+            },
         ),
-        (_("Offre et statut"), {"fields": ["posting", "status", "submitted_at", "answered_at"]}),
+        (_("Offre et statut"), {"fields": ["posting_link", "status", "submitted_at", "answered_at"]}),
         (_("Changer le statut"), {"fields": ["move_to", "move_note"]}),
         (
             _("Réponses de la personne"),
@@ -258,6 +335,16 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
             .defer(*POSTING_TEXT_COLUMNS)
         )
 
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/repondre/",
+                self.admin_site.admin_view(self.reply_view),
+                name="applications_application_reply",
+            ),
+            *super().get_urls(),
+        ]
+
     def has_add_permission(self, request):
         return False  # applications come from candidates only
 
@@ -289,8 +376,7 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
     def last_answer(self, obj):
         if obj.answered_at is None:
             return _("jamais répondu")
-        days = (timezone.localdate() - timezone.localdate(obj.answered_at)).days
-        return ngettext("il y a %(days)s jour", "il y a %(days)s jours", days) % {"days": days}
+        return days_ago(obj.answered_at)
 
     @admin.display(description=_("doublon ?"), boolean=True, ordering="is_possible_duplicate")
     def possible_duplicate(self, obj):
@@ -298,11 +384,22 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
 
     # Read-only answers ---------------------------------------------------------------------------------
 
+    @admin.display(description=_("pays de résidence"))
+    def country_name(self, obj):
+        return countries.name(obj.country) or obj.country or "–"
+
+    @admin.display(description=_("langue de la candidature"))
+    def application_language(self, obj):
+        return capfirst(language_name(obj.language)) if obj.language else "–"
+
+    @admin.display(description=_("offre"))
+    def posting_link(self, obj):
+        url = reverse("admin:postings_posting_change", args=[obj.posting_id])
+        return format_html('<a href="{}">{}</a>', url, obj.posting.title)
+
     @admin.display(description=_("langues déclarées"))
     def languages_declared(self, obj):
-        if not obj.languages:
-            return "–"
-        return ", ".join(f"{code} : {level}" for code, level in sorted(obj.languages.items()))
+        return describe_languages(obj.languages) or "–"
 
     @admin.display(description=_("lettre de motivation"))
     def letter(self, obj):
@@ -327,9 +424,92 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
             "admin/applications/application/_history.html",
             {
                 "moves": obj.status_changes.select_related("changed_by"),
-                "answers": obj.answers.select_related("sent_by"),
+                "answers": [
+                    (answer, capfirst(language_name(answer.language)))
+                    for answer in obj.answers.select_related("sent_by")
+                ],
             },
         )
+
+    # Answering one candidate from their page ------------------------------------------------------------
+
+    def reply_view(self, request, object_id):
+        """Choose a template, add a paragraph, preview the exact e-mail in the candidate's language, send."""
+        application = self.get_object(request, unquote(object_id))
+        if application is None:
+            raise Http404
+        if not self.has_change_permission(request, application):
+            raise PermissionDenied
+        # Only answers the pipeline allows from here: an invitation to an interview, say, needs an
+        # application in review or shortlisted first.
+        reachable = {None, application.status, *pipeline.allowed_targets(application.status)}
+        templates = [
+            template
+            for template in answers.template_choices(application)
+            if answers.OUTCOME_STATUS[template.outcome] in reachable
+        ]
+        form = ReplyForm(request.POST if request.method == "POST" else None, templates=templates)
+        change_url = reverse("admin:applications_application_change", args=[application.pk])
+        preview = None
+        if form.is_bound and form.is_valid():
+            data = form.cleaned_data
+            template = data["template"]
+            options = {
+                "outcome": template.outcome,
+                "template": template,
+                "personal_paragraph": data["personal_paragraph"],
+                "refusal_reason": data["refusal_reason"],
+                "reason_shared": data["share_reason"],
+            }
+            _template, language, subject, body = answers.compose(application, **options)
+            reply_to = answers.reply_to_for(application, request.user)
+            digest = email_digest(application.email, reply_to, language, subject, body)
+            if "_send" in request.POST and data["previewed"] == digest:
+                report = answers.answer_applications(
+                    Application.objects.filter(pk=application.pk), by=request.user, **options
+                )
+                if report.answered:
+                    self.message_user(
+                        request,
+                        _("Réponse envoyée à %(email)s.") % {"email": application.email},
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(change_url)
+                for _application, reason in report.skipped:
+                    self.message_user(request, reason, messages.ERROR)
+            elif "_send" in request.POST:
+                self.message_user(
+                    request,
+                    _("Le message a changé depuis l'aperçu : relisez-le, puis envoyez."),
+                    messages.WARNING,
+                )
+            form.data = form.data.copy()
+            form.data["previewed"] = digest
+            preview = {
+                "to": application.email,
+                "reply_to": ", ".join(reply_to) or "–",
+                "language": capfirst(language_name(language)),
+                "subject": subject,
+                "body": body,
+                "moves_to": (
+                    Status(answers.OUTCOME_STATUS[template.outcome]).label
+                    if answers.OUTCOME_STATUS[template.outcome]
+                    and answers.OUTCOME_STATUS[template.outcome] != application.status
+                    else None
+                ),
+            }
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Répondre à %(name)s") % {"name": application.full_name},
+            "opts": self.model._meta,
+            "original": application,
+            "application": application,
+            "language": capfirst(language_name(answers.language_for(application))),
+            "form": form,
+            "preview": preview,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/applications/application/reply.html", context)
 
     # Saving: nothing but the pipeline move ----------------------------------------------------------
 

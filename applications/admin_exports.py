@@ -54,7 +54,9 @@ def export_xlsx(modeladmin, request, queryset):
     return xlsx_response(queryset, scope=_selection_scope())
 
 
-@admin.action(description=_("Exporter la sélection (CSV point-virgule, Excel en français)"), permissions=["view"])
+@admin.action(
+    description=_("Exporter la sélection (CSV point-virgule, Excel en français)"), permissions=["view"]
+)
 def export_csv(modeladmin, request, queryset):
     return csv_response(export_queryset(request.user, queryset), dialect=EXCEL_FR, scope=_selection_scope())
 

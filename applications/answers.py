@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from applications import pipeline
 from applications.models import Answer, Application, Outcome, OutgoingEmail, RefusalReason, ReplyTemplate
 from applications.tasks import enqueue_email
+from organisations.models import Membership
 
 FALLBACK_LANGUAGE = "fr"
 
@@ -75,14 +76,67 @@ def language_for(application: Application) -> str:
     return application.language if application.language in available else FALLBACK_LANGUAGE
 
 
-def compose(
-    application: Application, *, outcome: str, refusal_reason: str = "", reason_shared: bool = False
-) -> tuple[ReplyTemplate, str, str, str]:
-    """(template, language, subject, body) for one application. Falls back to French when the candidate's
-    language has no template for that outcome."""
+def templates_for(application: Application):
+    """The reply templates that may answer this application: the one place that narrows them (the choice on
+    the application's page and the bulk answer both start here)."""
+    return ReplyTemplate.objects.all()
+
+
+def template_choices(application: Application) -> list[ReplyTemplate]:
+    """One template per outcome, in the candidate's language, or in French when that language has none."""
     language = language_for(application)
-    templates = {t.language: t for t in ReplyTemplate.objects.filter(outcome=outcome)}
-    template = templates.get(language) or templates.get(FALLBACK_LANGUAGE)
+    chosen: dict[str, ReplyTemplate] = {}
+    for template in templates_for(application).filter(language__in=[language, FALLBACK_LANGUAGE]):
+        if template.outcome not in chosen or template.language == language:
+            chosen[template.outcome] = template
+    order = list(Outcome.values)
+    return sorted(chosen.values(), key=lambda template: order.index(template.outcome))
+
+
+def with_personal_paragraph(body: str, paragraph: str) -> str:
+    """The recruiter's own paragraph, placed before the template's last paragraph (its sign-off)."""
+    paragraph = "\n".join(line.rstrip() for line in paragraph.strip().splitlines())
+    if not paragraph:
+        return body
+    parts = body.rstrip().split("\n\n")
+    if len(parts) < 2:
+        return f"{body.rstrip()}\n\n{paragraph}\n"
+    return "\n\n".join([*parts[:-1], paragraph, parts[-1]]) + "\n"
+
+
+def reply_to_for(application: Application, by) -> list[str]:
+    """Where a candidate's reply goes: the answering person's organisation's reply address (an organisation
+    of theirs on the posting, or operating its programme), else their own address.
+
+    Answers leave from the site's no-reply sender; without a Reply-To, a candidate invited to an interview
+    could not answer it.
+    """
+    posting = application.posting
+    on_posting = {link.organisation_id for link in posting.organisation_roles.all()}
+    operator_id = posting.session.programme.operator_id if posting.session_id else None
+    memberships = Membership.objects.filter(user=by).select_related("organisation").order_by("pk")
+    for membership in sorted(memberships, key=lambda m: m.organisation_id not in on_posting):
+        organisation = membership.organisation
+        if (organisation.pk in on_posting or organisation.pk == operator_id) and organisation.reply_to_email:
+            return [organisation.reply_to_email]
+    return [by.email] if getattr(by, "email", "") else []
+
+
+def compose(
+    application: Application,
+    *,
+    outcome: str,
+    refusal_reason: str = "",
+    reason_shared: bool = False,
+    template: ReplyTemplate | None = None,
+    personal_paragraph: str = "",
+) -> tuple[ReplyTemplate, str, str, str]:
+    """(template, language, subject, body) for one application: `template` if given, else the outcome's
+    template in the candidate's language (in French when there is none in theirs)."""
+    language = language_for(application)
+    if template is None:
+        templates = {t.language: t for t in templates_for(application).filter(outcome=outcome)}
+        template = templates.get(language) or templates.get(FALLBACK_LANGUAGE)
     if template is None:
         raise ReplyTemplate.DoesNotExist(f"No reply template for {outcome}")
     language = template.language
@@ -97,12 +151,13 @@ def compose(
         "reference": application.reference,
     }
     subject, body = template.render(context)
+    body = with_personal_paragraph(body, personal_paragraph)
     if outcome == Outcome.REJECTED and refusal_reason and reason_shared:
         body = f"{body.rstrip()}\n\n{REASON_HEADINGS[language]}{REASON_SENTENCES[language][refusal_reason]}\n"
     return template, language, subject, body
 
 
-def send_answer_email(answer: Answer) -> OutgoingEmail:
+def send_answer_email(answer: Answer, *, reply_to: list[str] | None = None) -> OutgoingEmail:
     """The one place an answer leaves Passerelle: written to the outbox in the answering transaction and
     queued after commit, so a rolled-back answer sends nothing and a mail server failure is retried like
     the receipt (`applications.tasks`, `manage.py send_pending_emails`)."""
@@ -110,6 +165,7 @@ def send_answer_email(answer: Answer) -> OutgoingEmail:
         application=answer.application,
         kind=OutgoingEmail.Kind.ANSWER,
         to=[answer.application.email],
+        reply_to=reply_to or [],
         subject=answer.subject,
         body=answer.body,
         language=answer.language,
@@ -125,11 +181,14 @@ def answer_applications(
     by,
     refusal_reason: str = "",
     reason_shared: bool = False,
+    template: ReplyTemplate | None = None,
+    personal_paragraph: str = "",
 ) -> AnswerReport:
-    """Answer each application: move it if the outcome says so, record the Answer, send the email."""
+    """Answer each application: move it if the outcome says so, record the Answer, send the email with a
+    Reply-To (`reply_to_for`)."""
     report = AnswerReport()
     target = OUTCOME_STATUS[outcome]
-    applications = applications.select_related("posting").prefetch_related(
+    applications = applications.select_related("posting__session__programme").prefetch_related(
         "posting__organisation_roles__organisation"
     )
     for application in applications:
@@ -137,13 +196,18 @@ def answer_applications(
             with transaction.atomic():
                 if target is not None and application.status != target:
                     pipeline.move(application, to=target, by=by)
-                template, language, subject, body = compose(
-                    application, outcome=outcome, refusal_reason=refusal_reason, reason_shared=reason_shared
+                template_used, language, subject, body = compose(
+                    application,
+                    outcome=outcome,
+                    refusal_reason=refusal_reason,
+                    reason_shared=reason_shared,
+                    template=template,
+                    personal_paragraph=personal_paragraph,
                 )
                 now = timezone.now()
                 answer = Answer.objects.create(
                     application=application,
-                    template=template,
+                    template=template_used,
                     outcome=outcome,
                     language=language,
                     subject=subject,
@@ -155,7 +219,7 @@ def answer_applications(
                 )
                 application.answered_at = now
                 application.save(update_fields=["answered_at"])
-                send_answer_email(answer)
+                send_answer_email(answer, reply_to=reply_to_for(application, by))
         except pipeline.InvalidMove as error:
             report.skipped.append((application, " ".join(error.messages)))
         except ReplyTemplate.DoesNotExist:

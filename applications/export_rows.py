@@ -23,14 +23,12 @@ from django.db.models import BooleanField, CharField, DateTimeField, ExpressionW
 from django.db.models.functions import Cast, Substr, TruncMinute
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from applications.export_writers import EXCEL_FR, CsvDialect, Link
-from applications.models import Application, ApplicationQuerySet
-from postings.languages import language_name
+from applications.models import Application, ApplicationQuerySet, describe_languages
 from postings.models import Posting, PostingOrganisation, Programme, Session
 
 # Rows fetched (and related rows prefetched) per query.
@@ -69,8 +67,6 @@ class LocalMinuteText(Func):
         (datetime_field,) = self.get_source_expressions()
         sql, params = compiler.compile(datetime_field)
         return f"TO_CHAR({sql} AT TIME ZONE %s, 'YYYY-MM-DD HH24:MI')", (*params, str(self.zone))
-
-
 
 
 def _unchanged_texts(*texts: str) -> tuple[str, ...]:
@@ -128,20 +124,6 @@ class _PerValue(dict):
         return cell
 
 
-def languages_text(declared, *, locale: str | None = None, levels: dict[str, str] | None = None) -> str:
-    """'Anglais : Bon niveau (B2) ; Français : Très bon niveau (C1)': each declared language by name, with the
-    level the candidate stated, sorted by name. The one wording for the admin page and the exports."""
-    if not isinstance(declared, dict):
-        return ""
-    if levels is None:
-        levels = {value: str(label) for value, label in Application.LanguageLevel.choices}
-    named = sorted(
-        (capfirst(language_name(str(code), locale)), levels.get(level, str(level)))
-        for code, level in declared.items()
-    )
-    return " ; ".join(f"{name} : {level}" for name, level in named)
-
-
 @dataclass(frozen=True, slots=True)
 class _Labels:
     """Translated labels resolved once, before rows are generated, as cells of the export's format.
@@ -165,7 +147,7 @@ class _Labels:
 
         def languages(stored: str | None):
             declared = json.loads(stored) if stored else None
-            return text(languages_text(declared, locale=locale, levels=levels))
+            return text(describe_languages(declared, locale=locale, levels=levels))
 
         return cls(
             statuses=_PerValue(lambda status: text(statuses.get(status, status))),
@@ -436,7 +418,9 @@ def _rows(
         ]
 
 
-def rows_for(queryset: ApplicationQuerySet, fmt: str, *, dialect: CsvDialect = EXCEL_FR) -> Iterator[list[Any]]:
+def rows_for(
+    queryset: ApplicationQuerySet, fmt: str, *, dialect: CsvDialect = EXCEL_FR
+) -> Iterator[list[Any]]:
     """The export's rows for a queryset: a constant number of queries up to MAX_CACHED_POSTINGS postings."""
     return iter_rows(
         iter_applications(queryset, fmt), fmt, posting_ids=queryset.values("posting_id"), dialect=dialect

@@ -190,7 +190,9 @@ LIBREOFFICE_FILTERS = {"excel-fr": "CSV:59,34,76,1", "rfc4180": "CSV:44,34,76,1"
 
 
 @pytest.mark.parametrize("dialect", ["excel-fr", "rfc4180"])
-def test_libreoffice_opens_each_csv_dialect_into_the_same_columns(client, cast, application, tmp_path, dialect):
+def test_libreoffice_opens_each_csv_dialect_into_the_same_columns(
+    client, cast, application, tmp_path, dialect
+):
     program = soffice()
     client.force_login(cast.recruiter_a)
     source = tmp_path / "export.csv"

@@ -85,7 +85,12 @@ def rich_application(cast):
         session=cast.session,
         title="Volontariat à Liège : accueil des exilé·es",
         deadline=datetime(2025, 4, 1, 21, 59, tzinfo=UTC),
-        organisations={"sending": sending, "host": cast.org_a, "employer": employer, "local_partner": partner},
+        organisations={
+            "sending": sending,
+            "host": cast.org_a,
+            "employer": employer,
+            "local_partner": partner,
+        },
     )
     return f.make_application(
         posting=posting,
