@@ -135,8 +135,15 @@ class ReplyForm(forms.Form):
     def __init__(self, *args, templates: list[ReplyTemplate], **kwargs):
         super().__init__(*args, **kwargs)
         self.templates = {str(template.pk): template for template in templates}
+        # By what the answer says; the subject only tells apart two templates for the same outcome.
+        outcomes = [template.outcome for template in templates]
         self.fields["template"].choices = [
-            (str(template.pk), f"{template.get_outcome_display()} – {template.subject}")
+            (
+                str(template.pk),
+                str(template.get_outcome_display())
+                if outcomes.count(template.outcome) == 1
+                else f"{template.get_outcome_display()} – {template.subject}",
+            )
             for template in templates
         ]
 

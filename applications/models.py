@@ -49,7 +49,11 @@ class ApplicationQuerySet(models.QuerySet):
         return self.filter(posting_id__in=Posting.objects.visible_to(user).values("pk"))
 
     def unanswered(self) -> "ApplicationQuerySet":
-        return self.filter(answered_at__isnull=True)
+        """Applications still waiting for an answer. One the candidate withdrew (or an offer they declined)
+        needs none; an erased one no longer exists."""
+        return self.filter(answered_at__isnull=True).exclude(
+            status__in=[Application.Status.WITHDRAWN, Application.Status.DECLINED]
+        )
 
 
 class Application(models.Model):
