@@ -174,3 +174,43 @@ def test_another_organisations_recruiter_cannot_reach_the_reply_page(cast, clien
     assert client.get(reply_url(application)).status_code == 404
     assert preview(client, application, template=template(Outcome.REJECTED, "fr").pk).status_code == 404
     assert not mail.outbox
+
+
+def test_answers_sent_from_the_list_carry_the_reply_to_as_well(
+    cast, client, django_capture_on_commit_callbacks
+):
+    cast.org_a.reply_to_email = "recrutement@org-a.example"
+    cast.org_a.save()
+    applications = [f.make_application(posting=cast.posting_a) for _ in range(2)]
+    client.force_login(cast.recruiter_a)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("admin:applications_application_changelist"),
+            {
+                "action": "answer_candidates",
+                "_selected_action": [a.pk for a in applications],
+                "apply": "1",
+                "outcome": Outcome.ACKNOWLEDGEMENT,
+            },
+        )
+
+    assert len(mail.outbox) == 2
+    assert all(sent.reply_to == ["recrutement@org-a.example"] for sent in mail.outbox)
+
+
+def test_a_coordinator_answers_with_the_address_of_the_programme_operator(
+    cast, client, django_capture_on_commit_callbacks
+):
+    cast.operator.reply_to_email = "selection@ep.example"
+    cast.operator.save()
+    application = f.make_application(posting=cast.posting_b)
+    client.force_login(cast.coordinator)
+    data = {"template": template(Outcome.ACKNOWLEDGEMENT, "fr").pk}
+    digest = previewed_digest(preview(client, application, **data))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reply_url(application), {"_send": "1", "previewed": digest, **data})
+
+    [sent] = mail.outbox
+    assert sent.reply_to == ["selection@ep.example"]
