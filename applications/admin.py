@@ -1,16 +1,13 @@
-import hashlib
+"""The application admin: the list, the read-only change page, the actions. Its forms (`admin_forms`), the
+reply page (`admin_reply`) and the exports (`admin_exports`) are modules of their own."""
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Subquery, Value, When
-from django.http import Http404, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, linebreaks
 from django.utils.safestring import mark_safe
@@ -21,11 +18,11 @@ from django_countries import countries
 
 from applications import answers, pipeline, retention
 from applications.admin_exports import ExportMixin, export_csv, export_csv_rfc4180, export_xlsx
+from applications.admin_forms import AnswerForm, ApplicationAdminForm, EraseForm
+from applications.admin_reply import ReplyMixin
 from applications.models import (
     Application,
-    Outcome,
     RecruiterNote,
-    RefusalReason,
     ReplyTemplate,
     describe_languages,
 )
@@ -67,108 +64,6 @@ class DuplicateFilter(admin.SimpleListFilter):
         if self.value() == "yes":
             return queryset.filter(is_possible_duplicate=True)
         return queryset
-
-
-class ApplicationAdminForm(forms.ModelForm):
-    """Candidates' answers are read-only; the only edit is a move in the pipeline, with an optional note."""
-
-    move_to = forms.ChoiceField(label=_("Nouveau statut"), required=False)
-    move_note = forms.CharField(
-        label=_("Note sur ce changement"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-    class Meta:
-        model = Application
-        fields: list[str] = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        targets = pipeline.allowed_targets(self.instance.status) if self.instance.pk else []
-        self.fields["move_to"].choices = [("", _("— inchangé —"))] + [(t, Status(t).label) for t in targets]
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("move_note") and not cleaned.get("move_to"):
-            self.add_error(
-                "move_to", ValidationError(_("Choisissez le nouveau statut que la note explique."))
-            )
-        return cleaned
-
-
-class AnswerForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Réponse"), choices=Outcome.choices)
-    refusal_reason = forms.ChoiceField(
-        label=_("Motif de refus"), choices=[("", "—"), *RefusalReason.choices], required=False
-    )
-    share_reason = forms.BooleanField(label=_("Communiquer le motif à la personne"), required=False)
-
-    def clean(self):
-        cleaned = super().clean()
-        outcome, reason = cleaned.get("outcome"), cleaned.get("refusal_reason")
-        if reason and outcome != Outcome.REJECTED:
-            self.add_error("refusal_reason", _("Un motif de refus ne va qu'avec une réponse négative."))
-        if cleaned.get("share_reason") and not reason:
-            self.add_error("share_reason", _("Choisissez le motif à communiquer."))
-        return cleaned
-
-
-class ReplyForm(forms.Form):
-    """One answer to one candidate, from their application's page: a template, a personal paragraph."""
-
-    template = forms.ChoiceField(label=_("Modèle de réponse"))
-    personal_paragraph = forms.CharField(
-        label=_("Paragraphe personnel"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_(
-            "Facultatif. Ajouté tel quel avant la formule de politesse du modèle : une date d'entretien, "
-            "un mot sur le profil, la personne à contacter."
-        ),
-    )
-    refusal_reason = forms.ChoiceField(
-        label=_("Motif de refus"), choices=[("", "—"), *RefusalReason.choices], required=False
-    )
-    share_reason = forms.BooleanField(label=_("Communiquer le motif à la personne"), required=False)
-    # What the recruiter saw in the preview: a send whose e-mail differs asks for another look.
-    previewed = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, templates: list[ReplyTemplate], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.templates = {str(template.pk): template for template in templates}
-        # By what the answer says; the subject only tells apart two templates for the same outcome.
-        outcomes = [template.outcome for template in templates]
-        self.fields["template"].choices = [
-            (
-                str(template.pk),
-                str(template.get_outcome_display())
-                if outcomes.count(template.outcome) == 1
-                else f"{template.get_outcome_display()} – {template.subject}",
-            )
-            for template in templates
-        ]
-
-    def clean_template(self) -> ReplyTemplate:
-        return self.templates[self.cleaned_data["template"]]
-
-    def clean(self):
-        cleaned = super().clean()
-        template, reason = cleaned.get("template"), cleaned.get("refusal_reason")
-        if template is not None and reason and template.outcome != Outcome.REJECTED:
-            self.add_error("refusal_reason", _("Un motif de refus ne va qu'avec une réponse négative."))
-        if cleaned.get("share_reason") and not reason:
-            self.add_error("share_reason", _("Choisissez le motif à communiquer."))
-        return cleaned
-
-
-def email_digest(*parts) -> str:
-    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
-
-
-class EraseForm(forms.Form):
-    identity_checked = forms.BooleanField(
-        label=_("J'ai vérifié que la demande vient bien de la personne candidate (même adresse e-mail)."),
-        required=True,
-    )
 
 
 class RecruiterNoteInline(admin.TabularInline):
@@ -223,7 +118,7 @@ POSTING_TEXT_COLUMNS = [
 
 
 @admin.register(Application)
-class ApplicationAdmin(ExportMixin, InReachAdmin):
+class ApplicationAdmin(ReplyMixin, ExportMixin, InReachAdmin):
     form = ApplicationAdminForm
     list_display = [
         "reference",
@@ -342,16 +237,6 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
             .defer(*POSTING_TEXT_COLUMNS)
         )
 
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/repondre/",
-                self.admin_site.admin_view(self.reply_view),
-                name="applications_application_reply",
-            ),
-            *super().get_urls(),
-        ]
-
     def has_add_permission(self, request):
         return False  # applications come from candidates only
 
@@ -437,86 +322,6 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
                 ],
             },
         )
-
-    # Answering one candidate from their page ------------------------------------------------------------
-
-    def reply_view(self, request, object_id):
-        """Choose a template, add a paragraph, preview the exact e-mail in the candidate's language, send."""
-        application = self.get_object(request, unquote(object_id))
-        if application is None:
-            raise Http404
-        if not self.has_change_permission(request, application):
-            raise PermissionDenied
-        # Only answers the pipeline allows from here: an invitation to an interview, say, needs an
-        # application in review or shortlisted first.
-        reachable = {None, application.status, *pipeline.allowed_targets(application.status)}
-        templates = [
-            template
-            for template in answers.template_choices(application)
-            if answers.OUTCOME_STATUS[template.outcome] in reachable
-        ]
-        form = ReplyForm(request.POST if request.method == "POST" else None, templates=templates)
-        change_url = reverse("admin:applications_application_change", args=[application.pk])
-        preview = None
-        if form.is_bound and form.is_valid():
-            data = form.cleaned_data
-            template = data["template"]
-            options = {
-                "outcome": template.outcome,
-                "template": template,
-                "personal_paragraph": data["personal_paragraph"],
-                "refusal_reason": data["refusal_reason"],
-                "reason_shared": data["share_reason"],
-            }
-            _template, language, subject, body = answers.compose(application, **options)
-            reply_to = answers.reply_to_for(application, request.user)
-            digest = email_digest(application.email, reply_to, language, subject, body)
-            if "_send" in request.POST and data["previewed"] == digest:
-                report = answers.answer_applications(
-                    Application.objects.filter(pk=application.pk), by=request.user, **options
-                )
-                if report.answered:
-                    self.message_user(
-                        request,
-                        _("Réponse envoyée à %(email)s.") % {"email": application.email},
-                        messages.SUCCESS,
-                    )
-                    return HttpResponseRedirect(change_url)
-                for _application, reason in report.skipped:
-                    self.message_user(request, reason, messages.ERROR)
-            elif "_send" in request.POST:
-                self.message_user(
-                    request,
-                    _("Le message a changé depuis l'aperçu : relisez-le, puis envoyez."),
-                    messages.WARNING,
-                )
-            form.data = form.data.copy()
-            form.data["previewed"] = digest
-            preview = {
-                "to": application.email,
-                "reply_to": ", ".join(reply_to) or "–",
-                "language": capfirst(language_name(language)),
-                "subject": subject,
-                "body": body,
-                "moves_to": (
-                    Status(answers.OUTCOME_STATUS[template.outcome]).label
-                    if answers.OUTCOME_STATUS[template.outcome]
-                    and answers.OUTCOME_STATUS[template.outcome] != application.status
-                    else None
-                ),
-            }
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Répondre à %(name)s") % {"name": application.full_name},
-            "opts": self.model._meta,
-            "original": application,
-            "application": application,
-            "language": capfirst(language_name(answers.language_for(application))),
-            "form": form,
-            "preview": preview,
-            "change_url": change_url,
-        }
-        return TemplateResponse(request, "admin/applications/application/reply.html", context)
 
     # Saving: nothing but the pipeline move ----------------------------------------------------------
 
