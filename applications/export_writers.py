@@ -26,6 +26,9 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 # Excel refuses a cell longer than this (a typed cover letter could be).
 XLSX_MAX_CELL = 32_767
 XLSX_DATE_FORMAT = "dd/mm/yyyy hh:mm"
+# openpyxl keeps every hyperlink of a sheet in memory until the file is closed (~1.5 kB each): past this many,
+# a link is written as its text (the same address, not clickable), so a large export's memory stays flat.
+XLSX_MAX_LINKS = 5_000
 # Column widths in characters: wide enough for most values, never the whole of a long letter.
 XLSX_MIN_WIDTH, XLSX_MAX_WIDTH = 10, 50
 
@@ -132,8 +135,10 @@ def write_xlsx(header: list[str], rows: Iterable[list[Any]], stream: IO[bytes]) 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=XLSX_SHEET_TITLE)
     link_font = Font(color="0563C1", underline="single")
+    links_left = XLSX_MAX_LINKS
 
     def cell(value: Any):
+        nonlocal links_left
         if value is None or value == "":
             return None
         if isinstance(value, datetime):
@@ -145,7 +150,8 @@ def write_xlsx(header: list[str], rows: Iterable[list[Any]], stream: IO[bytes]) 
         written = WriteOnlyCell(sheet, value=text)
         # A string cell: never evaluated as a formula nor read as an error code, whatever it holds.
         written.data_type = "s"
-        if isinstance(value, Link):
+        if isinstance(value, Link) and links_left > 0:
+            links_left -= 1
             written.hyperlink = text
             written.font = link_font
         return written

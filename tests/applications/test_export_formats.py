@@ -249,3 +249,17 @@ def test_a_selection_exported_by_action_says_so_in_its_name(client, cast, applic
     today = f"{timezone.localdate():%Y-%m-%d}"
     assert response["Content-Disposition"] == f'attachment; filename="candidatures-selection-{today}.csv"'
     assert csv_rows(b"\xef\xbb\xbf" + content_of(response).replace(b",", b";"))[1][0] == "C-2026-0001"
+
+
+def test_past_the_limit_links_are_written_as_text_so_memory_stays_flat(monkeypatch):
+    from applications import export_writers
+    from applications.export_writers import Link, write_xlsx
+
+    monkeypatch.setattr(export_writers, "XLSX_MAX_LINKS", 2)
+    stream = io.BytesIO()
+    urls = [f"https://passerelle.example.org/candidature/{n}/fichier/cv/" for n in range(3)]
+    write_xlsx(["CV (lien)"], [[Link(url)] for url in urls], stream)
+
+    cells = [row[0] for row in sheet_of(stream.getvalue()).iter_rows(min_row=2)]
+    assert [c.value for c in cells] == urls
+    assert [c.hyperlink.target if c.hyperlink else None for c in cells] == [urls[0], urls[1], None]
