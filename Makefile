@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install catalogues migrate demo serve lint ci clean browser-deps
+.PHONY: run test install catalogues migrate demo serve lint ci clean browser-deps office-deps
 
 run: install catalogues migrate demo serve
 
@@ -41,6 +41,11 @@ serve:
 # Playwright's own browser download cannot work on a closed network, so the system package is used instead.
 browser-deps: install
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+
+# The export tests open the CSV files with LibreOffice headless, as a person with a spreadsheet would
+# (tests/applications/test_export_formats.py); without it they are skipped, except in CI.
+office-deps:
+	@command -v soffice >/dev/null || (apt-get update -qq && apt-get install -y -qq libreoffice-calc-nogui)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,7 +1,8 @@
-from django import forms
+"""The application admin: the list, the read-only change page, the actions. Its forms (`admin_forms`), the
+reply page (`admin_reply`) and the exports (`admin_exports`) are modules of their own."""
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Subquery, Value, When
 from django.http import Http404
@@ -11,16 +12,25 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, linebreaks
 from django.utils.safestring import mark_safe
-from django.utils.text import format_lazy
+from django.utils.text import capfirst, format_lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django_countries import countries
 
 from applications import answers, pipeline, retention
-from applications.admin_exports import ExportMixin, export_csv, export_xlsx
-from applications.models import Application, Outcome, RecruiterNote, RefusalReason, ReplyTemplate
+from applications.admin_exports import ExportMixin, export_csv, export_csv_rfc4180, export_xlsx
+from applications.admin_forms import AnswerForm, ApplicationAdminForm, EraseForm, ReplyTemplateAdminForm
+from applications.admin_reply import ReplyMixin
+from applications.models import (
+    Application,
+    RecruiterNote,
+    ReplyTemplate,
+    describe_languages,
+)
 from organisations.admin_reach import InReachAdmin
 from organisations.models import Organisation, reach_of
 from postings.admin import PostingReachListFilter, SessionReachListFilter
+from postings.languages import language_name
 from postings.models import Posting, PostingOrganisation, Programme
 
 Status = Application.Status
@@ -58,56 +68,6 @@ class DuplicateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ApplicationAdminForm(forms.ModelForm):
-    """Candidates' answers are read-only; the only edit is a move in the pipeline, with an optional note."""
-
-    move_to = forms.ChoiceField(label=_("Nouveau statut"), required=False)
-    move_note = forms.CharField(
-        label=_("Note sur ce changement"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-    class Meta:
-        model = Application
-        fields: list[str] = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        targets = pipeline.allowed_targets(self.instance.status) if self.instance.pk else []
-        self.fields["move_to"].choices = [("", _("— inchangé —"))] + [(t, Status(t).label) for t in targets]
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("move_note") and not cleaned.get("move_to"):
-            self.add_error(
-                "move_to", ValidationError(_("Choisissez le nouveau statut que la note explique."))
-            )
-        return cleaned
-
-
-class AnswerForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Réponse"), choices=Outcome.choices)
-    refusal_reason = forms.ChoiceField(
-        label=_("Motif de refus"), choices=[("", "—"), *RefusalReason.choices], required=False
-    )
-    share_reason = forms.BooleanField(label=_("Communiquer le motif à la personne"), required=False)
-
-    def clean(self):
-        cleaned = super().clean()
-        outcome, reason = cleaned.get("outcome"), cleaned.get("refusal_reason")
-        if reason and outcome != Outcome.REJECTED:
-            self.add_error("refusal_reason", _("Un motif de refus ne va qu'avec une réponse négative."))
-        if cleaned.get("share_reason") and not reason:
-            self.add_error("share_reason", _("Choisissez le motif à communiquer."))
-        return cleaned
-
-
-class EraseForm(forms.Form):
-    identity_checked = forms.BooleanField(
-        label=_("J'ai vérifié que la demande vient bien de la personne candidate (même adresse e-mail)."),
-        required=True,
-    )
-
-
 class RecruiterNoteInline(admin.TabularInline):
     """Notes are added, never rewritten: earlier ones are shown read-only with their author."""
 
@@ -141,6 +101,16 @@ def _move_action(target: str):
     )(action)
 
 
+def days_ago(moment) -> str:
+    """'aujourd'hui', 'hier', 'il y a 3 jours': calendar days in local time."""
+    days = (timezone.localdate() - timezone.localdate(moment)).days
+    if days <= 0:
+        return gettext("aujourd'hui")
+    if days == 1:
+        return gettext("hier")
+    return ngettext("il y a %(days)s jour", "il y a %(days)s jours", days) % {"days": days}
+
+
 MOVE_ACTIONS = [_move_action(target) for target in dict.fromkeys(t.target for t in pipeline.TRANSITIONS)]
 
 
@@ -150,7 +120,7 @@ POSTING_TEXT_COLUMNS = [
 
 
 @admin.register(Application)
-class ApplicationAdmin(ExportMixin, InReachAdmin):
+class ApplicationAdmin(ReplyMixin, ExportMixin, InReachAdmin):
     form = ApplicationAdminForm
     list_display = [
         "reference",
@@ -179,8 +149,9 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
     actions = [
         "answer_candidates",
         *MOVE_ACTIONS,
-        export_csv,
         export_xlsx,
+        export_csv,
+        export_csv_rfc4180,
         "erase_on_request",
     ]
     readonly_fields = [
@@ -189,12 +160,12 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
         "email",
         "phone",
         "city",
-        "country",
-        "posting",
+        "country_name",
+        "posting_link",
         "status",
         "submitted_at",
         "answered_at",
-        "language",
+        "application_language",
         "languages_declared",
         "eligibility_confirmed",
         "heard_from",
@@ -207,9 +178,19 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
     fieldsets = [
         (
             _("Personne"),
-            {"fields": ["reference", "full_name", "email", "phone", "city", "country", "language"]},
+            {
+                "fields": [
+                    "reference",
+                    "full_name",
+                    "email",
+                    "phone",
+                    "city",
+                    "country_name",
+                    "application_language",
+                ]
+            },
         ),
-        (_("Offre et statut"), {"fields": ["posting", "status", "submitted_at", "answered_at"]}),
+        (_("Offre et statut"), {"fields": ["posting_link", "status", "submitted_at", "answered_at"]}),
         (_("Changer le statut"), {"fields": ["move_to", "move_note"]}),
         (
             _("Réponses de la personne"),
@@ -289,8 +270,7 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
     def last_answer(self, obj):
         if obj.answered_at is None:
             return _("jamais répondu")
-        days = (timezone.localdate() - timezone.localdate(obj.answered_at)).days
-        return ngettext("il y a %(days)s jour", "il y a %(days)s jours", days) % {"days": days}
+        return days_ago(obj.answered_at)
 
     @admin.display(description=_("doublon ?"), boolean=True, ordering="is_possible_duplicate")
     def possible_duplicate(self, obj):
@@ -298,11 +278,22 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
 
     # Read-only answers ---------------------------------------------------------------------------------
 
+    @admin.display(description=_("pays de résidence"))
+    def country_name(self, obj):
+        return countries.name(obj.country) or obj.country or "–"
+
+    @admin.display(description=_("langue de la candidature"))
+    def application_language(self, obj):
+        return capfirst(language_name(obj.language)) if obj.language else "–"
+
+    @admin.display(description=_("offre"))
+    def posting_link(self, obj):
+        url = reverse("admin:postings_posting_change", args=[obj.posting_id])
+        return format_html('<a href="{}">{}</a>', url, obj.posting.title)
+
     @admin.display(description=_("langues déclarées"))
     def languages_declared(self, obj):
-        if not obj.languages:
-            return "–"
-        return ", ".join(f"{code} : {level}" for code, level in sorted(obj.languages.items()))
+        return describe_languages(obj.languages) or "–"
 
     @admin.display(description=_("lettre de motivation"))
     def letter(self, obj):
@@ -327,7 +318,10 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
             "admin/applications/application/_history.html",
             {
                 "moves": obj.status_changes.select_related("changed_by"),
-                "answers": obj.answers.select_related("sent_by"),
+                "answers": [
+                    (answer, capfirst(language_name(answer.language)))
+                    for answer in obj.answers.select_related("sent_by")
+                ],
             },
         )
 
@@ -435,30 +429,6 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/applications/application/erase.html", context)
-
-
-class ReplyTemplateAdminForm(forms.ModelForm):
-    class Meta:
-        model = ReplyTemplate
-        fields = ["outcome", "language", "organisation", "programme", "subject", "body"]
-
-    # Set by ReplyTemplateAdmin.get_form: whether the user may leave both owners empty (a site template).
-    may_edit_site_templates = False
-
-    def clean(self):
-        cleaned = super().clean()
-        if (
-            not self.may_edit_site_templates
-            and not cleaned.get("organisation")
-            and not cleaned.get("programme")
-        ):
-            raise ValidationError(
-                _(
-                    "Choisissez l'organisation ou le programme à qui ce modèle appartient : les modèles du site "
-                    "sont réservés aux super-utilisateurs."
-                )
-            )
-        return cleaned
 
 
 @admin.register(ReplyTemplate)

@@ -1,78 +1,90 @@
-"""Applicant exports from the admin: two actions on a selection, and an export of the changelist's filters.
+"""Applicant exports from the admin: actions on a selection, and an export of the changelist's filters.
 
-`export_csv` and `export_xlsx` go in `ModelAdmin.actions`; `ExportMixin` adds the
-`<changelist>/export/?format=csv&<current filters>` view that the changelist's "Exporter" links call.
-Both paths narrow `Application.objects.visible_to(request.user)`, never the other way round.
+`export_xlsx`, `export_csv` and `export_csv_rfc4180` go in `ModelAdmin.actions`; `ExportMixin` adds the
+`<changelist>/export/?format=xlsx&<current filters>` view that the changelist's "Exporter" links call
+(`&dialect=rfc4180` for the comma CSV). Both paths narrow `Application.objects.visible_to(request.user)`,
+never the other way round.
 """
 
 import copy
-import tempfile
 
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import PAGE_VAR
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from applications.export_http import csv_response, xlsx_response
+from applications.export_rows import export_queryset
 from applications.export_tasks import start_background_export
-from applications.exports import (
-    csv_lines,
-    export_filename,
-    export_queryset,
-    protect_download,
-    rows_for,
-    write_export,
-)
+from applications.export_writers import CSV_DIALECTS, EXCEL_FR, RFC4180
 from applications.models import ApplicationQuerySet, ExportJob
+from postings.admin import PostingReachListFilter, SessionReachListFilter
+from postings.models import Session
 
 FORMAT_VAR = "format"
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DIALECT_VAR = "dialect"
 
 
-def csv_response(queryset: ApplicationQuerySet) -> StreamingHttpResponse:
-    """Streamed: rows are read chunk by chunk from the database and sent as they are formatted."""
-    response = StreamingHttpResponse(
-        csv_lines(rows_for(queryset, "csv")), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{export_filename("csv")}"'
-    return protect_download(response)
-
-
-def xlsx_response(queryset: ApplicationQuerySet) -> FileResponse:
-    """A small XLSX built in a temporary file (openpyxl write-only) and sent at once."""
-    tmp = tempfile.TemporaryFile()
-    write_export("xlsx", rows_for(queryset, "xlsx"), tmp)
-    tmp.seek(0)
-    response = FileResponse(
-        tmp, as_attachment=True, filename=export_filename("xlsx"), content_type=XLSX_CONTENT_TYPE
-    )
-    return protect_download(response)
-
-
-def start_job_response(request: HttpRequest, queryset: ApplicationQuerySet, *, querystring: str = ""):
+def start_job_response(
+    request: HttpRequest, queryset: ApplicationQuerySet, *, querystring: str = "", scope: str = ""
+):
     job = start_background_export(
-        user=request.user, queryset=queryset, fmt=ExportJob.Format.XLSX, querystring=querystring
+        user=request.user, queryset=queryset, fmt=ExportJob.Format.XLSX, querystring=querystring, scope=scope
     )
     messages.info(request, _("L'export est préparé en arrière-plan ; cette page indique quand il est prêt."))
     return redirect(job)
 
 
-@admin.action(description=_("Exporter la sélection (CSV)"), permissions=["view"])
-def export_csv(modeladmin, request, queryset):
-    return csv_response(export_queryset(request.user, queryset))
+def _selection_scope() -> str:
+    return gettext("sélection")
 
 
-@admin.action(description=_("Exporter la sélection (XLSX)"), permissions=["view"])
+@admin.action(description=_("Exporter la sélection (XLSX, pour un tableur)"), permissions=["view"])
 def export_xlsx(modeladmin, request, queryset):
     queryset = export_queryset(request.user, queryset)
     if queryset.count() > settings.EXPORT_SYNC_MAX_ROWS:
-        return start_job_response(request, queryset)
-    return xlsx_response(queryset)
+        return start_job_response(request, queryset, scope=_selection_scope())
+    return xlsx_response(queryset, scope=_selection_scope())
+
+
+@admin.action(
+    description=_("Exporter la sélection (CSV point-virgule, Excel en français)"), permissions=["view"]
+)
+def export_csv(modeladmin, request, queryset):
+    return csv_response(export_queryset(request.user, queryset), dialect=EXCEL_FR, scope=_selection_scope())
+
+
+@admin.action(description=_("Exporter la sélection (CSV virgule, RFC 4180)"), permissions=["view"])
+def export_csv_rfc4180(modeladmin, request, queryset):
+    return csv_response(export_queryset(request.user, queryset), dialect=RFC4180, scope=_selection_scope())
+
+
+def export_scope(changelist) -> str:
+    """What the changelist is filtered on, for the file's name: a session, else a posting, else nothing.
+
+    Read from the list filters' own choices, which hold only what the user may see.
+    """
+    chosen = {}
+    for spec in changelist.filter_specs:
+        values = getattr(spec, "lookup_val", None) or []
+        if isinstance(spec, SessionReachListFilter | PostingReachListFilter) and len(values) == 1:
+            labels = {str(pk): label for pk, label in spec.lookup_choices}
+            if str(values[0]) in labels:
+                chosen[type(spec)] = (str(values[0]), labels[str(values[0])])
+    if SessionReachListFilter in chosen:
+        pk, _label = chosen[SessionReachListFilter]
+        name = Session.objects.filter(pk=pk).values_list("name", flat=True).first() or ""
+        return name if name.lower().startswith("session") else f"session {name}"
+    if PostingReachListFilter in chosen:
+        return chosen[PostingReachListFilter][1][:60]
+    return ""
 
 
 class ExportMixin:
@@ -91,9 +103,9 @@ class ExportMixin:
             *super().get_urls(),
         ]
 
-    def get_export_queryset(self, request: HttpRequest) -> ApplicationQuerySet:
-        """The changelist's queryset for this request: the admin's scope, list filters and search."""
-        return self.get_changelist_instance(request).get_queryset(request)
+    def get_export_changelist(self, request: HttpRequest):
+        """The changelist for this request: the admin's scope, list filters and search."""
+        return self.get_changelist_instance(request)
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
@@ -105,7 +117,8 @@ class ExportMixin:
         params.pop(PAGE_VAR, None)  # an export is every page, not the one on screen
         querystring = params.urlencode()
         back_url = f"{changelist_url}?{querystring}" if querystring else changelist_url
-        if fmt not in ExportJob.Format.values:
+        dialect = CSV_DIALECTS.get(params.pop(DIALECT_VAR, [EXCEL_FR.name])[-1])
+        if fmt not in ExportJob.Format.values or dialect is None:
             messages.error(request, _("Format d'export inconnu : choisissez CSV ou XLSX."))
             return HttpResponseRedirect(back_url)
 
@@ -113,19 +126,21 @@ class ExportMixin:
         changelist_request = copy.copy(request)
         changelist_request.GET = params
         try:
-            within = self.get_export_queryset(changelist_request)
+            changelist = self.get_export_changelist(changelist_request)
+            within = changelist.get_queryset(changelist_request)
         except IncorrectLookupParameters:
             messages.error(request, _("Ces filtres ne sont pas valides ; l'export n'a pas été fait."))
             return HttpResponseRedirect(changelist_url)
         queryset = export_queryset(request.user, within)
+        scope = export_scope(changelist)
 
         if fmt == ExportJob.Format.CSV:
-            return csv_response(queryset)
+            return csv_response(queryset, dialect=dialect, scope=scope)
         row_count = queryset.count()
         if row_count <= settings.EXPORT_SYNC_MAX_ROWS:
-            return xlsx_response(queryset)
+            return xlsx_response(queryset, scope=scope)
         if request.method == "POST":
-            return start_job_response(request, queryset, querystring=querystring)
+            return start_job_response(request, queryset, querystring=querystring, scope=scope)
         # Starting a background job changes state: ask for a POST instead of doing it on this GET.
         context = {
             **self.admin_site.each_context(request),

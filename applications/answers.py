@@ -23,6 +23,7 @@ from applications.models import (
     ReplyTextError,
 )
 from applications.tasks import enqueue_email
+from organisations.models import Membership
 
 FALLBACK_LANGUAGE = "fr"
 
@@ -125,6 +126,47 @@ def choose_template(
     raise ReplyTemplate.DoesNotExist(f"No reply template for {application.pk}")
 
 
+def template_choices(application: Application, user) -> list[ReplyTemplate]:
+    """One template per outcome that `user` may send to this candidate (`choose_template`), in the order
+    of the outcomes."""
+    chosen = []
+    for outcome in Outcome.values:
+        try:
+            chosen.append(choose_template(application, templates=usable_templates(user, outcome=outcome)))
+        except ReplyTemplate.DoesNotExist:
+            continue
+    return chosen
+
+
+def with_personal_paragraph(body: str, paragraph: str) -> str:
+    """The recruiter's own paragraph, placed before the template's last paragraph (its sign-off)."""
+    paragraph = "\n".join(line.rstrip() for line in paragraph.strip().splitlines())
+    if not paragraph:
+        return body
+    parts = body.rstrip().split("\n\n")
+    if len(parts) < 2:
+        return f"{body.rstrip()}\n\n{paragraph}\n"
+    return "\n\n".join([*parts[:-1], paragraph, parts[-1]]) + "\n"
+
+
+def reply_to_for(application: Application, by) -> list[str]:
+    """Where a candidate's reply goes: the answering person's organisation's reply address (an organisation
+    of theirs on the posting, or operating its programme), else their own address.
+
+    Answers leave from the site's no-reply sender; without a Reply-To, a candidate invited to an interview
+    could not answer it.
+    """
+    posting = application.posting
+    on_posting = {link.organisation_id for link in posting.organisation_roles.all()}
+    operator_id = posting.session.programme.operator_id if posting.session_id else None
+    memberships = Membership.objects.filter(user=by).select_related("organisation").order_by("pk")
+    for membership in sorted(memberships, key=lambda m: m.organisation_id not in on_posting):
+        organisation = membership.organisation
+        if (organisation.pk in on_posting or organisation.pk == operator_id) and organisation.reply_to_email:
+            return [organisation.reply_to_email]
+    return [by.email] if getattr(by, "email", "") else []
+
+
 def compose(
     application: Application,
     *,
@@ -134,6 +176,7 @@ def compose(
     templates: list[ReplyTemplate] | None = None,
     refusal_reason: str = "",
     reason_shared: bool = False,
+    personal_paragraph: str = "",
 ) -> tuple[ReplyTemplate, str, str, str]:
     """(template, language, subject, body) for one application answered by `by`, from the templates they
     may use (`templates`, read once for a batch). Falls back to French when the candidate's language has no
@@ -155,12 +198,13 @@ def compose(
         "reference": application.reference,
     }
     subject, body = template.render(context)
+    body = with_personal_paragraph(body, personal_paragraph)
     if outcome == Outcome.REJECTED and refusal_reason and reason_shared and language in REASON_SENTENCES:
         body = f"{body.rstrip()}\n\n{REASON_HEADINGS[language]}{REASON_SENTENCES[language][refusal_reason]}\n"
     return template, language, subject, body
 
 
-def send_answer_email(answer: Answer) -> OutgoingEmail:
+def send_answer_email(answer: Answer, *, reply_to: list[str] | None = None) -> OutgoingEmail:
     """The one place an answer leaves Passerelle: written to the outbox in the answering transaction and
     queued after commit, so a rolled-back answer sends nothing and a mail server failure is retried like
     the receipt (`applications.tasks`, `manage.py send_pending_emails`)."""
@@ -168,6 +212,7 @@ def send_answer_email(answer: Answer) -> OutgoingEmail:
         application=answer.application,
         kind=OutgoingEmail.Kind.ANSWER,
         to=[answer.application.email],
+        reply_to=reply_to or [],
         subject=answer.subject,
         body=answer.body,
         language=answer.language,
@@ -184,15 +229,16 @@ def answer_applications(
     refusal_reason: str = "",
     reason_shared: bool = False,
     template: ReplyTemplate | None = None,
+    personal_paragraph: str = "",
 ) -> AnswerReport:
     """Answer each application: move it if the outcome says so, record the Answer, send the email.
 
     The text comes from the templates `by` may use (`ReplyTemplate.objects.usable_by`): `template` when
-    given (its family, in each candidate's language), otherwise the most specific one for each posting."""
+    given (its family, in each candidate's language), otherwise the most specific one for each posting; sent with a Reply-To (`reply_to_for`)."""
     report = AnswerReport()
     target = OUTCOME_STATUS[outcome]
     templates = usable_templates(by, outcome=outcome)
-    applications = applications.select_related("posting__session").prefetch_related(
+    applications = applications.select_related("posting__session__programme").prefetch_related(
         "posting__organisation_roles__organisation"
     )
     for application in applications:
@@ -208,6 +254,7 @@ def answer_applications(
                     templates=templates,
                     refusal_reason=refusal_reason,
                     reason_shared=reason_shared,
+                    personal_paragraph=personal_paragraph,
                 )
                 now = timezone.now()
                 answer = Answer.objects.create(
@@ -224,7 +271,7 @@ def answer_applications(
                 )
                 application.answered_at = now
                 application.save(update_fields=["answered_at"])
-                send_answer_email(answer)
+                send_answer_email(answer, reply_to=reply_to_for(application, by))
         except pipeline.InvalidMove as error:
             report.skipped.append((application, " ".join(error.messages)))
         except ReplyTemplate.DoesNotExist:

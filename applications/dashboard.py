@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application
 from postings.models import Posting
@@ -25,6 +26,21 @@ class Bar:
     y: int
     width: int
     height: int
+
+
+# Column headers of the open postings' table: short enough to stay on one line (the full status is the
+# header's title).
+STATUS_COLUMNS = {
+    Application.Status.RECEIVED: _("Reçues"),
+    Application.Status.IN_REVIEW: _("En examen"),
+    Application.Status.SHORTLISTED: _("Présélection"),
+    Application.Status.INTERVIEW: _("Entretien"),
+    Application.Status.OFFERED: _("Proposition"),
+    Application.Status.ACCEPTED: _("Acceptées"),
+    Application.Status.DECLINED: _("Déclinées"),
+    Application.Status.REJECTED: _("Non retenues"),
+    Application.Status.WITHDRAWN: _("Retirées"),
+}
 
 
 @dataclass(frozen=True)
@@ -60,6 +76,25 @@ def chart_bars(series: list[tuple[date, int]]) -> list[Bar]:
     return bars
 
 
+def axis_ticks(highest: int) -> list[int]:
+    """The counts written beside the chart, top first: its highest day, the middle when it is a whole
+    number of applications, and zero."""
+    if highest == 0:
+        return [0]
+    if highest == 1:
+        return [1, 0]
+    if highest % 2 == 0:
+        return [highest, highest // 2, 0]
+    return [highest, 0]
+
+
+def day_labels(series: list[tuple[date, int]]) -> list[date]:
+    """The dates written under the chart: its first day, its middle, its last."""
+    if not series:
+        return []
+    return [series[0][0], series[len(series) // 2][0], series[-1][0]]
+
+
 def dashboard_for(user, *, now: datetime | None = None) -> dict:
     now = now or timezone.now()
     postings = Posting.objects.visible_to(user)
@@ -77,6 +112,7 @@ def dashboard_for(user, *, now: datetime | None = None) -> dict:
     series = applications_per_day(applications, today=timezone.localdate(now))
     return {
         "statuses": statuses,
+        "status_columns": [(status, STATUS_COLUMNS[status]) for status in statuses],
         "open_postings": [
             PostingRow(p, [getattr(p, f"n_{s.value}") for s in statuses], p.total) for p in open_postings
         ],
@@ -91,5 +127,7 @@ def dashboard_for(user, *, now: datetime | None = None) -> dict:
             "height": CHART_HEIGHT,
             "first": series[0][0],
             "last": series[-1][0],
+            "ticks": axis_ticks(max((count for _, count in series), default=0)),
+            "day_labels": day_labels(series),
         },
     }

@@ -13,21 +13,16 @@ from django.core.files import File
 from django.db import transaction
 from django.tasks import task
 
-from applications.exports import (
-    CHUNK_SIZE,
-    export_filename,
-    export_queryset,
-    iter_applications,
-    iter_rows,
-    write_export,
-)
+from applications.export_http import job_filename
+from applications.export_rows import CHUNK_SIZE, export_queryset, headers, iter_applications, iter_rows
+from applications.export_writers import write_export
 from applications.models import ApplicationQuerySet, ExportJob
 
 logger = logging.getLogger(__name__)
 
 
 def start_background_export(
-    *, user, queryset: ApplicationQuerySet, fmt: str, querystring: str = ""
+    *, user, queryset: ApplicationQuerySet, fmt: str, querystring: str = "", scope: str = ""
 ) -> ExportJob:
     """Record the exact selection (ids, in export order) and enqueue the task once the job is committed.
 
@@ -36,7 +31,7 @@ def start_background_export(
     """
     ids = list(queryset.values_list("pk", flat=True))
     job = ExportJob.objects.create(
-        requested_by=user, format=fmt, filters={"ids": ids, "querystring": querystring}
+        requested_by=user, format=fmt, filters={"ids": ids, "querystring": querystring, "scope": scope}
     )
     transaction.on_commit(lambda: build_export.enqueue(str(job.uuid)))
     return job
@@ -66,13 +61,13 @@ def build_export(job_uuid: str) -> int | None:
         with tempfile.TemporaryFile() as tmp:
             if job.format == ExportJob.Format.CSV:
                 text = io.TextIOWrapper(tmp, encoding="utf-8", newline="")
-                row_count = write_export(job.format, job_rows(job), text)
+                row_count = write_export(job.format, headers(), job_rows(job), text)
                 text.flush()
                 text.detach()
             else:
-                row_count = write_export(job.format, job_rows(job), tmp)
+                row_count = write_export(job.format, headers(), job_rows(job), tmp)
             tmp.seek(0)
-            job.file.save(export_filename(job.format, now=job.created_at), File(tmp), save=False)
+            job.file.save(job_filename(job), File(tmp), save=False)
         job.mark_done(row_count=row_count)
     except Exception as exc:
         logger.exception("Export job %s failed", job.uuid)

@@ -5,11 +5,8 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from applications.admin_exports import XLSX_CONTENT_TYPE
-from applications.exports import export_filename, protect_download
+from applications.export_http import CONTENT_TYPES, job_filename, protect_download
 from applications.models import ExportJob
-
-CONTENT_TYPES = {ExportJob.Format.CSV: "text/csv; charset=utf-8", ExportJob.Format.XLSX: XLSX_CONTENT_TYPE}
 
 
 @login_required
@@ -34,7 +31,7 @@ def export_job_download(request, uuid):
     response = FileResponse(
         handle,
         as_attachment=True,
-        filename=export_filename(job.format, now=job.created_at),
+        filename=job_filename(job),
         content_type=CONTENT_TYPES[job.format],
     )
     return protect_download(response)

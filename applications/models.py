@@ -6,9 +6,11 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from organisations.models import Organisation, reach_of
+from postings.languages import language_name
 from postings.models import Posting, Programme
 
 
@@ -16,6 +18,21 @@ def private_upload_to(instance, filename: str) -> str:
     """Random name under a dated folder; the original name is kept only as display text."""
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
     return f"applications/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{suffix[:5]}"
+
+
+def describe_languages(declared, *, locale: str | None = None, levels: dict[str, str] | None = None) -> str:
+    """'Anglais : Bon niveau (B2) ; Français : Très bon niveau (C1)': each declared language by name (CLDR),
+    with the level the candidate stated, sorted by name. The one wording for the admin page and the exports;
+    `locale` fixes the language of the names (a streamed export outlives its request's language)."""
+    if not isinstance(declared, dict):
+        return ""
+    if levels is None:
+        levels = {value: str(label) for value, label in Application.LanguageLevel.choices}
+    named = sorted(
+        (capfirst(language_name(str(code), locale)), levels.get(level, str(level)))
+        for code, level in declared.items()
+    )
+    return " ; ".join(f"{name} : {level}" for name, level in named)
 
 
 class ApplicationQuerySet(models.QuerySet):
@@ -33,7 +50,11 @@ class ApplicationQuerySet(models.QuerySet):
         return self.filter(posting_id__in=Posting.objects.visible_to(user).values("pk"))
 
     def unanswered(self) -> "ApplicationQuerySet":
-        return self.filter(answered_at__isnull=True)
+        """Applications still waiting for an answer. One the candidate withdrew (or an offer they declined)
+        needs none; an erased one no longer exists."""
+        return self.filter(answered_at__isnull=True).exclude(
+            status__in=[Application.Status.WITHDRAWN, Application.Status.DECLINED]
+        )
 
 
 class Application(models.Model):

@@ -26,7 +26,7 @@ class OrganisationAdmin(InReachAdmin):
     inlines = [MembershipInline]
     fieldsets = [
         (None, {"fields": ["name", "short_name", "slug", "kind", "description", "is_demo"]}),
-        (_("Coordonnées"), {"fields": ["website", "email", "phone", "address", "city", "country"]}),
+        (_("Coordonnées"), {"fields": ["website", "email", "reply_to_email", "phone", "address", "city", "country"]}),
         (_("Historique"), {"fields": ["created_at", "updated_at"]}),
     ]
 

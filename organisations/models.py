@@ -91,6 +91,14 @@ class Organisation(models.Model):
     country = CountryField(_("pays"), blank=True)
     city = models.CharField(_("ville"), max_length=100, blank=True)
     address = models.CharField(_("adresse"), max_length=255, blank=True)
+    reply_to_email = models.EmailField(
+        _("adresse de réponse des candidat·es"),
+        blank=True,
+        help_text=_(
+            "Les réponses envoyées aux candidat·es depuis Passerelle portent cette adresse : une personne qui "
+            "répond à l'e-mail vous écrit ici. Vide : l'adresse de la personne qui envoie la réponse."
+        ),
+    )
     is_demo = models.BooleanField(
         _("démonstration"),
         default=False,

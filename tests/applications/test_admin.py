@@ -151,7 +151,7 @@ def test_the_change_page_shows_every_answer_read_only(cast, client):
     response = client.get(change_url(application))
 
     text = response.content.decode()
-    assert "ar : B1, fr : C2" in text
+    assert "Arabe : Intermédiaire (B1) ; Français : Courant / bilingue (C2)" in text
     assert "Forum des associations" in text
     assert "Je m&#x27;intéresse &lt;beaucoup&gt; à l&#x27;accueil." in text
     assert set(response.context["adminform"].form.fields) == {"move_to", "move_note"}
@@ -205,3 +205,51 @@ def test_another_organisations_application_is_a_404(cast, client):
     assert client.post(change_url(theirs), {"move_to": "rejected"}).status_code == 404
     theirs.refresh_from_db()
     assert theirs.status == Application.Status.RECEIVED
+
+
+def test_the_change_page_names_countries_and_languages_and_links_the_posting(cast, client):
+    application = f.make_application(
+        posting=cast.posting_a, country="AF", language="en", languages={"ps": "B2", "fa": "none"}
+    )
+    client.force_login(cast.recruiter_a)
+
+    text = client.get(change_url(application)).content.decode()
+    assert "Afghanistan" in text
+    assert "Pachto : Bon niveau (B2) ; Persan : Je ne parle pas cette langue" in text
+    assert '<div class="readonly">Anglais</div>' in text
+    posting_url = reverse("admin:postings_posting_change", args=[cast.posting_a.pk])
+    assert f'<a href="{posting_url}">Mission A</a>' in text
+    # No raw code anywhere the candidate's answers are shown.
+    for raw in (">AF<", ">en<", "ps :", "fa :", ": B2,"):
+        assert raw not in text
+
+
+def test_the_history_names_the_language_of_each_answer_sent(cast, client, settings):
+    from applications import answers
+    from applications.models import Outcome
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    application = f.make_application(posting=cast.posting_a, language="nl")
+    answers.answer_applications(
+        Application.objects.filter(pk=application.pk), outcome=Outcome.ACKNOWLEDGEMENT, by=cast.recruiter_a
+    )
+    client.force_login(cast.recruiter_a)
+
+    text = client.get(change_url(application)).content.decode()
+    assert "<td>Néerlandais</td>" in text
+    assert "<td>nl</td>" not in text
+
+
+@pytest.mark.parametrize(("days", "expected"), [(0, "aujourd'hui"), (1, "hier"), (3, "il y a 3 jours")])
+def test_the_last_answer_reads_naturally(cast, client, days, expected):
+    from datetime import timedelta
+    from html import unescape
+
+    from django.utils import timezone
+
+    f.make_application(posting=cast.posting_a, answered_at=timezone.now() - timedelta(days=days))
+    client.force_login(cast.recruiter_a)
+
+    text = unescape(client.get(reverse("admin:applications_application_changelist")).content.decode())
+    assert f'<td class="field-last_answer">{expected}</td>' in text
+    assert "il y a 0 jour" not in text

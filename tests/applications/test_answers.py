@@ -195,7 +195,8 @@ def test_the_list_shows_and_filters_who_has_not_been_answered(
     assert "jamais répondu" in response.content.decode()
     response = client.get(reverse(CHANGELIST), {"answered": "yes"})
     assert list(response.context["cl"].result_list) == [answered]
-    assert "il y a 0 jour" in response.content.decode()
+    # Answered today: said as a person would, not "il y a 0 jour" (issue 13).
+    assert "<td class=\"field-last_answer\">aujourd&#x27;hui</td>" in response.content.decode()
 
 
 def test_a_template_with_an_unknown_placeholder_is_refused():

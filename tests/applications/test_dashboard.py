@@ -90,3 +90,21 @@ def test_the_admin_home_page_renders_the_dashboard_without_inline_style(cast, ac
     assert "Ferme bientôt" in text
     assert "style=" not in text.split('<section class="passerelle-dashboard"')[1].split("</section>")[0]
     assert "admin_passerelle/backoffice.css" in text
+
+
+def test_withdrawn_declined_and_erased_applications_are_not_waiting_for_an_answer(cast, activity, client):
+    from applications import retention
+
+    f.make_application(posting=cast.posting_a, status=Application.Status.WITHDRAWN)
+    f.make_application(posting=cast.posting_a, status=Application.Status.DECLINED)
+    erased = f.make_application(posting=cast.posting_a)
+    retention.erase_application(erased, by=cast.superuser)
+
+    assert dashboard_for(cast.recruiter_a)["unanswered_count"] == 4
+    client.force_login(cast.recruiter_a)
+    listed = client.get(reverse("admin:applications_application_changelist"), {"answered": "no"})
+    assert {a.status for a in listed.context["cl"].result_list} == {
+        Application.Status.RECEIVED,
+        Application.Status.SHORTLISTED,
+    }
+    assert len(listed.context["cl"].result_list) == 4

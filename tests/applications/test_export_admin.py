@@ -87,9 +87,13 @@ def test_the_changelist_links_to_the_exports_with_its_current_filters(client, ca
     page = client.get(reverse(CHANGELIST), {"status__exact": "received", "q": "Durand"}).content.decode()
 
     base = reverse(EXPORT)
-    assert f'href="{base}?status__exact=received&amp;q=Durand&amp;format=csv"' in page
-    assert f'href="{base}?status__exact=received&amp;q=Durand&amp;format=xlsx"' in page
-    assert "Exporter CSV" in page and "Exporter XLSX" in page
+    filters = "status__exact=received&amp;q=Durand"
+    assert f'href="{base}?{filters}&amp;format=csv&amp;dialect=excel-fr"' in page
+    assert f'href="{base}?{filters}&amp;format=csv&amp;dialect=rfc4180"' in page
+    assert f'href="{base}?{filters}&amp;format=xlsx"' in page
+    # Each CSV link says which dialect it is.
+    assert "CSV point-virgule (Excel FR)" in page and "CSV virgule (RFC 4180)" in page
+    assert "Exporter XLSX" in page
 
 
 def test_exporting_the_current_filters_exports_only_matching_applications(client, cast, applications):

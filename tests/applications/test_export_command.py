@@ -155,7 +155,7 @@ def test_an_output_that_is_a_folder_is_a_clear_error(tmp_path, db):
 
 
 def test_a_write_failure_is_a_clear_error_and_leaves_no_partial_file(tmp_path, applications, monkeypatch):
-    def disk_full(fmt, applications, stream):
+    def disk_full(fmt, header, applications, stream, **options):
         stream.write("\ufeffpartial")
         raise OSError(28, "No space left on device")
 

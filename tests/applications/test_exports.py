@@ -10,8 +10,9 @@ from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from applications import exports
-from applications.exports import csv_text, csv_texts, export_queryset, neutralise
+from applications import export_rows
+from applications.export_rows import export_queryset
+from applications.export_writers import EXCEL_FR, neutralise
 from applications.models import Application
 from postings.models import Posting
 from tests import factories as f
@@ -27,13 +28,19 @@ from tests.applications.export_helpers import (
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
+csv_text, csv_texts = EXCEL_FR.text, EXCEL_FR.texts
+
 EXPECTED_HEADERS = [
     "Référence",
     "Offre",
+    "Date limite de l'offre",
     "Session",
     "Organisation(s) d'envoi",
     "Organisation(s) d'accueil",
     "Employeur",
+    "Co-organisateur(s)",
+    "Partenaire(s) local(aux)",
+    "Coordination du programme",
     "Prénom",
     "Nom",
     "E-mail",
@@ -43,13 +50,24 @@ EXPECTED_HEADERS = [
     "Langues",
     "Éligibilité confirmée",
     "Connu par",
+    "Conserver pour de futures offres",
     "Statut",
     "Envoyée le",
     "Statut modifié le",
     "Réponse envoyée",
+    "Lettre de motivation (texte saisi)",
+    "CV (lien)",
+    "Lettre de motivation (lien)",
 ]
+COLUMN = {header: index for index, header in enumerate(EXPECTED_HEADERS)}
+DATE_COLUMNS = [COLUMN["Date limite de l'offre"], COLUMN["Envoyée le"], COLUMN["Statut modifié le"]]
 
 FORMULA_PAYLOADS = ['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+@pytest.fixture(autouse=True)
+def _site_url(settings):
+    settings.SITE_URL = "http://testserver.example"
 
 
 def export_url(fmt: str, query: str = "") -> str:
@@ -62,10 +80,17 @@ def rich_application(cast):
     """One application whose posting has sending, host and employer organisations, with accents everywhere."""
     sending = f.make_organisation(name="Échanges et Solidarité")
     employer = f.make_organisation(name="Coopérative Zoé")
+    partner = f.make_organisation(name="Maison des Droits")
     posting = f.published_posting(
         session=cast.session,
         title="Volontariat à Liège : accueil des exilé·es",
-        organisations={"sending": sending, "host": cast.org_a, "employer": employer},
+        deadline=datetime(2025, 4, 1, 21, 59, tzinfo=UTC),
+        organisations={
+            "sending": sending,
+            "host": cast.org_a,
+            "employer": employer,
+            "local_partner": partner,
+        },
     )
     return f.make_application(
         posting=posting,
@@ -83,29 +108,50 @@ def rich_application(cast):
         submitted_at=datetime(2025, 3, 14, 9, 30, tzinfo=UTC),
         status_changed_at=datetime(2025, 3, 20, 16, 5, tzinfo=UTC),
         answered_at=datetime(2025, 3, 20, 16, 5, tzinfo=UTC),
+        keep_for_future=True,
+        letter_text="Madame, Monsieur,\n=je souhaite m'engager.",
     )
+
+
+def cv_link(application) -> str:
+    return f"http://testserver.example/candidature/{application.uuid}/fichier/cv/"
+
+
+def expected_row(application) -> list:
+    """EXPECTED_ROW with this application's absolute, access-checked CV link."""
+    row = list(EXPECTED_ROW)
+    row[COLUMN["CV (lien)"]] = cv_link(application)
+    return row
 
 
 EXPECTED_ROW = [
     "C-2025-0042",
     "Volontariat à Liège : accueil des exilé·es",
+    "2025-04-01 23:59",  # Europe/Paris
     "Programme d'échanges – Session 30",
     "Échanges et Solidarité",
     "Organisation A",
     "Coopérative Zoé",
+    "",
+    "Maison des Droits",
+    "",
     "Hélène",
     "Lefèvre-Ngô",
     "Helene@Example.org",
     "06 12 34 56 78",
     "Besançon",
     "Belgique",
-    "en: B2; fr: C1",
+    "Anglais : Bon niveau (B2) ; Français : Très bon niveau (C1)",
     "oui",
     "Réseau des anciens volontaires",
+    "oui",
     "Présélectionnée",
     "2025-03-14 10:30",  # Europe/Paris
     "2025-03-20 17:05",
     "oui",
+    "Madame, Monsieur,\n=je souhaite m'engager.",
+    "(the application's CV link)",
+    "",
 ]
 
 
@@ -118,7 +164,7 @@ def test_the_csv_has_a_bom_french_headers_in_order_and_one_row_per_application(
     assert response.status_code == 200
     rows = csv_rows(content_of(response))
     assert rows[0] == EXPECTED_HEADERS
-    assert rows[1:] == [EXPECTED_ROW]
+    assert rows[1:] == [expected_row(rich_application)]
 
 
 def test_the_csv_separator_is_a_semicolon_and_text_is_utf8(client, cast, rich_application):
@@ -126,7 +172,7 @@ def test_the_csv_separator_is_a_semicolon_and_text_is_utf8(client, cast, rich_ap
     data = content_of(client.get(export_url("csv")))
 
     first_line = data.split(b"\r\n")[0]
-    assert first_line.startswith("\ufeffRéférence;Offre;Session;".encode())
+    assert first_line.startswith("\ufeffRéférence;Offre;Date limite de l'offre;Session;".encode())
     assert "Hélène".encode() in data
 
 
@@ -154,10 +200,16 @@ def test_the_xlsx_has_the_same_columns_and_values(client, cast, rich_application
     rows = xlsx_rows(content_of(response))
     assert rows[0] == EXPECTED_HEADERS
     row = rows[1]
-    # Dates are real date cells in Paris wall-clock time; the text cells are as in the CSV.
-    assert row[16] == datetime(2025, 3, 14, 10, 30)
-    assert row[17] == datetime(2025, 3, 20, 17, 5)
-    assert row[:16] + row[18:] == EXPECTED_ROW[:16] + EXPECTED_ROW[18:]
+    # Dates are real date cells in Paris wall-clock time; the text cells are as in the CSV, empty ones empty.
+    assert [row[i] for i in DATE_COLUMNS] == [
+        datetime(2025, 4, 1, 23, 59),
+        datetime(2025, 3, 14, 10, 30),
+        datetime(2025, 3, 20, 17, 5),
+    ]
+    expected = [None if value == "" else value for value in expected_row(rich_application)]
+    assert [v for i, v in enumerate(row) if i not in DATE_COLUMNS] == [
+        v for i, v in enumerate(expected) if i not in DATE_COLUMNS
+    ]
 
 
 @pytest.mark.parametrize("payload", FORMULA_PAYLOADS)
@@ -171,7 +223,8 @@ def test_a_formula_in_candidate_text_is_neutralised_in_csv(client, cast, payload
 
 
 @pytest.mark.parametrize("payload", FORMULA_PAYLOADS)
-def test_a_formula_in_candidate_text_is_neutralised_in_xlsx(client, cast, payload):
+def test_a_formula_in_candidate_text_stays_inert_text_without_an_apostrophe_in_xlsx(client, cast, payload):
+    # The formula guard belongs to CSV: an XLSX string cell is never evaluated, so the text stays as typed.
     f.make_application(posting=cast.posting_a, reference="C-1", heard_from=payload)
     client.force_login(cast.superuser)
     data = content_of(client.get(export_url("xlsx")))
@@ -179,16 +232,15 @@ def test_a_formula_in_candidate_text_is_neutralised_in_xlsx(client, cast, payloa
     assert not xlsx_has_formula(data)
     cell = xlsx_sheet(data).cell(row=2, column=EXPECTED_HEADERS.index("Connu par") + 1)
     assert cell.data_type == "s"
-    # XML turns a lone carriage return into a line feed on reading; what matters is the leading quote.
-    assert cell.value.startswith("'")
-    assert cell.value[1:].replace("\n", "\r") == payload
+    # XML turns a lone carriage return into a line feed on reading.
+    assert cell.value.replace("\n", "\r") == payload
 
 
 def test_text_that_looks_like_an_excel_error_code_stays_text_in_xlsx(client, cast):
     f.make_application(posting=cast.posting_a, reference="C-1", heard_from="#N/A")
     client.force_login(cast.superuser)
 
-    cell = xlsx_sheet(content_of(client.get(export_url("xlsx")))).cell(row=2, column=15)
+    cell = xlsx_sheet(content_of(client.get(export_url("xlsx")))).cell(row=2, column=COLUMN["Connu par"] + 1)
     assert (cell.value, cell.data_type) == ("#N/A", "s")
 
 
@@ -280,6 +332,7 @@ def test_the_csv_file_is_byte_for_byte_what_csv_writer_writes_for_hostile_values
     posting = f.published_posting(
         session=cast.session,
         title="=Volontariat; Liège\n(accueil)",
+        deadline=datetime(2025, 5, 1, 10, 0, tzinfo=UTC),
         organisations={"sending": sending, "host": cast.org_a},
     )
     # Every hostile text in every candidate column, one application per group of six texts.
@@ -287,30 +340,39 @@ def test_the_csv_file_is_byte_for_byte_what_csv_writer_writes_for_hostile_values
     expected = []
     for n, texts in enumerate(groups):
         candidate = dict(zip(CANDIDATE_TEXT_FIELDS, texts, strict=True))
-        f.make_application(
+        application = f.make_application(
             posting=posting,
             reference=f"-C-{n}",
             languages={"fr": "C1", "de": "=A2"},
             submitted_at=datetime(2025, 3, 14 - n, 9, 30, tzinfo=UTC),
             status_changed_at=datetime(2025, 3, 14 - n, 9, 30, tzinfo=UTC),
+            letter_text=texts[1],
             **candidate,
         )
         cells = [
             f"-C-{n}",
             "=Volontariat; Liège\n(accueil)",
+            "2025-05-01 12:00",
             "Programme d'échanges – Session 30",
             'Échanges "Sud"; Nord',
             "Organisation A",
             "",
+            "",
+            "",
+            "",
             *texts[:5],
             "France",
-            "de: =A2; fr: C1",
+            "Allemand : =A2 ; Français : Très bon niveau (C1)",
             "non",
             texts[5],
+            "non",
             "Reçue",
             f"2025-03-{14 - n} 10:30",
             f"2025-03-{14 - n} 10:30",
             "non",
+            texts[1],
+            cv_link(application),
+            "",
         ]
         expected.append(csv_writer_line([neutralise(cell) for cell in cells]))
     client.force_login(cast.superuser)
@@ -341,7 +403,7 @@ def test_csv_dates_are_paris_wall_clock_time_across_clock_changes_and_midnight(c
     client.force_login(cast.superuser)
 
     rows = csv_rows(content_of(client.get(export_url("csv"))))[1:]
-    dates = {row[0]: (row[16], row[17]) for row in rows}
+    dates = {row[0]: (row[COLUMN["Envoyée le"]], row[COLUMN["Statut modifié le"]]) for row in rows}
     assert dates == {
         "C-1": ("2025-03-30 01:59", "2025-03-30 03:00"),
         "C-2": ("2025-10-26 02:30", "2025-10-26 02:30"),
@@ -361,8 +423,8 @@ def test_languages_stored_as_anything_but_an_object_give_an_empty_cell(client, c
 
 
 def test_a_cache_of_cells_stops_growing_at_its_limit(monkeypatch):
-    monkeypatch.setattr(exports, "MAX_CACHED_VALUES", 3)
-    cells = exports._PerValue(str.upper)
+    monkeypatch.setattr(export_rows, "MAX_CACHED_VALUES", 3)
+    cells = export_rows._PerValue(str.upper)
 
     assert [cells[value] for value in "abcdef"] == list("ABCDEF")
     assert len(cells) == 3
@@ -500,23 +562,23 @@ def test_posting_columns_stay_right_when_the_kept_postings_are_dropped(db, monke
     # Five postings, at most three kept: nothing is read up front, then rows come two by two. The chunk
     # that brings the fourth posting also holds the third, which the emptied cache must read again; the
     # first posting, met again at the end, is read a second time too.
-    monkeypatch.setattr(exports, "CHUNK_SIZE", 2)
-    monkeypatch.setattr(exports, "MAX_CACHED_POSTINGS", 3)
+    monkeypatch.setattr(export_rows, "CHUNK_SIZE", 2)
+    monkeypatch.setattr(export_rows, "MAX_CACHED_POSTINGS", 3)
     reads = []
-    read_columns = exports._posting_columns
+    read_columns = export_rows._posting_columns
 
     def recorded(ids, text, **kwargs):
         if not kwargs:  # a chunk's read, not the attempt up front
             reads.append(set(ids))
         return read_columns(ids, text, **kwargs)
 
-    monkeypatch.setattr(exports, "_posting_columns", recorded)
+    monkeypatch.setattr(export_rows, "_posting_columns", recorded)
     p = [f.published_posting(title=f"Offre {n}") for n in range(5)]
     expected = {}
     for posting in [p[0], p[1], p[2], p[2], p[2], p[3], p[4], p[0]]:
         expected[f.make_application(posting=posting).reference] = posting.title
 
-    rows = list(exports.rows_for(Application.objects.order_by("pk"), "xlsx"))
+    rows = list(export_rows.rows_for(Application.objects.order_by("pk"), "xlsx"))
 
     assert {row[0]: row[1] for row in rows} == expected
     assert reads == [{p[0].pk, p[1].pk}, {p[2].pk}, {p[2].pk, p[3].pk}, {p[4].pk, p[0].pk}]

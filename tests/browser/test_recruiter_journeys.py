@@ -2,11 +2,12 @@
 action with its intermediate page, the export; and a recruiter of another organisation who sees nothing."""
 
 import os
+import re
 
 import pytest
 from django.core import mail
 
-from applications.models import Answer, Application, Outcome
+from applications.models import Answer, Application, Outcome, ReplyTemplate
 from organisations.models import Membership
 from tests import factories as f
 
@@ -195,3 +196,179 @@ def test_a_recruiter_creates_previews_and_publishes_a_posting(browsing, demo_rec
     finally:
         visitor.close()
     assert browsing.problems == []
+# Receiving, reading, answering and exporting an application (issue 13, sections 2 to 4) ------------------
+
+
+def _shoot(browsing, name: str) -> None:
+    """docs/screenshots/<name>.png, rewritten only when asked (PASSERELLE_SCREENSHOTS=1), so CI changes no file."""
+    import os
+    from pathlib import Path
+
+    from tests.browser.conftest import page_width
+
+    viewport = browsing.page.viewport_size
+    assert page_width(browsing.page) <= viewport["width"], f"{name} scrolls sideways"
+    if os.environ.get("PASSERELLE_SCREENSHOTS") == "1":
+        suffix = "phone" if viewport["width"] < 600 else "desktop"
+        folder = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+        browsing.page.screenshot(path=folder / f"{name}-{suffix}.png", full_page=True)
+
+
+def _apply_as_a_candidate(browsing, posting) -> Application:
+
+    from tests.applications.conftest import MINIMAL_PDF
+
+    page = browsing.page
+    browsing.goto(f"/offres/{posting.slug}/candidater/")
+    page.get_by_label("Prénom").fill("Amina")
+    page.get_by_label("Nom*", exact=True).fill("Haidari")
+    page.get_by_label("Adresse e-mail").fill("amina.haidari@example.org")
+    page.get_by_label("Ville de résidence").fill("Lyon")
+    page.get_by_label("Pays de résidence").select_option(label="Afghanistan")
+    page.get_by_label("CV").set_input_files(
+        {"name": "cv.pdf", "mimeType": "application/pdf", "buffer": MINIMAL_PDF}
+    )
+    page.get_by_label("Lettre de motivation (texte)").fill("J'accompagne des familles depuis deux ans.")
+    for select in page.locator("select[name^=language_]").all():
+        select.select_option("B2")
+    for box in page.get_by_label("Je confirme remplir ces conditions d'éligibilité.").all():
+        box.check()
+    page.get_by_label(re.compile("J'accepte que mes données")).check()
+    page.get_by_role("button", name="Envoyer ma candidature").click()
+    page.get_by_role("heading", level=1, name="Votre candidature est envoyée").wait_for()
+    return Application.objects.get(email="amina.haidari@example.org")
+
+
+@pytest.fixture
+def reception(backoffice_data):
+    org_a = f.make_organisation(name="Organisation A", slug="org-a")
+    org_a.reply_to_email = "recrutement@org-a.example"
+    org_a.save()
+    operator = f.make_organisation(name="Échanges et Partenariats", slug="ep")
+    programme = f.make_programme(operator=operator, name="Programme d'échanges", slug="programme-echanges")
+    session = f.make_session(programme=programme, name="Session 24", slug="session-24")
+    posting = f.published_posting(
+        title="Accueil des familles exilées",
+        slug="accueil-familles",
+        session=session,
+        organisations={"host": org_a},
+    )
+    other_session = f.make_session(programme=programme, name="Session 25", slug="session-25")
+    f.make_application(
+        posting=f.published_posting(session=other_session, organisations={"host": org_a}), last_name="Autre"
+    )
+    return {
+        "posting": posting,
+        "session": session,
+        "recruiter": f.make_staff("recruteur-a", organisation=org_a, role=Membership.Role.RECRUITER),
+        "coordinator": f.make_staff("coordinatrice", organisation=operator, role=Membership.Role.COORDINATOR),
+    }
+
+
+def test_a_recruiter_receives_reads_answers_with_a_personal_line_and_exports_xlsx(browsing, reception):
+    import io
+
+    from openpyxl import load_workbook
+
+    page = browsing.page
+    application = _apply_as_a_candidate(browsing, reception["posting"])
+    mail.outbox.clear()
+
+    log_in(browsing, "recruteur-a")
+    # The dashboard counts it as waiting for an answer, with a readable chart.
+    assert page.locator("#unanswered-count").inner_text() == "2"
+    assert page.locator(".passerelle-chart-x span").count() == 3
+    _shoot(browsing, "admin-dashboard")
+
+    search(browsing, application.reference)
+    page.locator("#result_list tbody tr").get_by_role("link", name=application.reference).click()
+    content = page.locator("#content-main")
+    assert "Afghanistan" in content.inner_text()
+    assert "Bon niveau (B2)" in content.inner_text()
+    assert content.get_by_role("link", name="Accueil des familles exilées").count() == 1
+    assert content.get_by_role("link", name="Télécharger le CV").count() == 1
+    for raw in ("AF", "fr :", "en :"):
+        assert raw not in page.locator(".field-country_name, .field-languages_declared").all_inner_texts()
+    _shoot(browsing, "admin-application")
+
+    page.get_by_role("link", name="Répondre").click()
+    shortlist = ReplyTemplate.objects.get(outcome=Outcome.SHORTLISTED, language="fr")
+    page.get_by_label("Modèle de réponse").select_option(str(shortlist.pk))
+    page.get_by_label("Paragraphe personnel").fill("Nous vous appellerons jeudi pour fixer un entretien.")
+    page.get_by_role("button", name="Voir l’aperçu").click()
+    body = page.locator("#preview-body").inner_text()
+    assert "Nous vous appellerons jeudi pour fixer un entretien." in body
+    assert page.locator("#preview-reply-to").inner_text() == "recrutement@org-a.example"
+    _shoot(browsing, "admin-reply")
+    page.get_by_role("button", name="Envoyer cette réponse").click()
+
+    assert page.locator(".messagelist").inner_text().strip() == "Réponse envoyée à amina.haidari@example.org."
+    [sent] = [m for m in mail.outbox if m.to == ["amina.haidari@example.org"]]
+    assert sent.reply_to == ["recrutement@org-a.example"]
+    assert "Nous vous appellerons jeudi" in sent.body
+    application.refresh_from_db()
+    assert application.status == Application.Status.SHORTLISTED
+
+    browsing.goto("/admin/applications/application/")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Exporter XLSX").click()
+    sheet = load_workbook(io.BytesIO(download.value.path().read_bytes())).worksheets[0]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    header = rows[0]
+    row = dict(zip(header, next(r for r in rows[1:] if r[0] == application.reference), strict=True))
+    assert row["Pays"] == "Afghanistan"
+    assert row["Statut"] == "Présélectionnée"
+    assert "Bon niveau (B2)" in row["Langues"]
+    # A link that turns into a download: Chromium reports that navigation as aborted.
+    assert [p for p in browsing.problems if "/export/?" not in p] == []
+
+
+def test_a_coordinator_filters_by_session_and_hands_over_the_xlsx(browsing, reception):
+    import io
+
+    from django.utils import timezone
+    from openpyxl import load_workbook
+
+    page = browsing.page
+    application = f.make_application(posting=reception["posting"], first_name="Hélène", last_name="Lefèvre")
+    log_in(browsing, "coordinatrice")
+    browsing.goto("/admin/applications/application/")
+    assert page.locator("#result_list tbody tr").count() == 2
+    page.locator("#changelist-filter").get_by_role("link", name=re.compile("Session 24")).click()
+    page.wait_for_url("**posting__session__id__exact=*")
+    assert page.locator("#result_list tbody tr").count() == 1
+    _shoot(browsing, "admin-applications-session")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Exporter XLSX").click()
+    assert (
+        download.value.suggested_filename == f"candidatures-session-24-{timezone.localdate():%Y-%m-%d}.xlsx"
+    )
+    sheet = load_workbook(io.BytesIO(download.value.path().read_bytes())).worksheets[0]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+
+    assert rows[0][:4] == ["Référence", "Offre", "Date limite de l'offre", "Session"]
+    assert "Conserver pour de futures offres" in rows[0] and "CV (lien)" in rows[0]
+    assert len(rows) == 2
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert (row["Référence"], row["Prénom"], row["Nom"]) == (application.reference, "Hélène", "Lefèvre")
+    assert row["Session"] == "Programme d'échanges – Session 24"
+    assert row["Organisation(s) d'accueil"] == "Organisation A"
+    assert sheet.freeze_panes == "A2"
+    assert [p for p in browsing.problems if "/export/?" not in p] == []
+
+
+def test_the_dashboard_and_the_reply_page_fit_a_phone(phone, reception):
+    page = phone.page
+    application = f.make_application(posting=reception["posting"], status=Application.Status.IN_REVIEW)
+    log_in(phone, "recruteur-a")
+    # The table scrolls inside its box; its headers never wrap.
+    header = page.locator("#open-postings thead th").nth(2)
+    assert header.evaluate("th => getComputedStyle(th).whiteSpace") == "nowrap"
+    _shoot(phone, "admin-dashboard")
+
+    phone.goto(f"/admin/applications/application/{application.pk}/repondre/")
+    page.get_by_role("button", name="Voir l’aperçu").click()
+    page.locator("#preview-body").wait_for()
+    _shoot(phone, "admin-reply")
+    assert phone.problems == []

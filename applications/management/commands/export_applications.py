@@ -5,11 +5,32 @@ import tempfile
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from applications.exports import export_queryset_for_command, rows_for, write_export
+from applications.export_rows import headers, rows_for
+from applications.export_writers import CSV_DIALECTS, EXCEL_FR, write_export
+from applications.models import Application, ApplicationQuerySet
 from organisations.models import Organisation
 from postings.models import Posting, Session
+
+
+def selection(*, posting=None, organisation=None, session=None) -> ApplicationQuerySet:
+    """The command's selection: no user, so every application matching the filters.
+
+    `organisation` matches applications to postings where it has any role, or whose programme it operates.
+    """
+    queryset = Application.objects.all()
+    if posting is not None:
+        queryset = queryset.filter(posting=posting)
+    if session is not None:
+        queryset = queryset.filter(posting__session=session)
+    if organisation is not None:
+        postings = Posting.objects.filter(
+            Q(organisation_roles__organisation=organisation) | Q(session__programme__operator=organisation)
+        )
+        queryset = queryset.filter(posting__in=postings.values("pk"))
+    return queryset.order_by("-submitted_at", "-pk")
 
 
 class Command(BaseCommand):
@@ -24,13 +45,19 @@ class Command(BaseCommand):
         parser.add_argument("--session", metavar="SLUG", help="Identifiant d'URL d'une session.")
         parser.add_argument("--format", required=True, choices=["csv", "xlsx"], dest="fmt")
         parser.add_argument(
+            "--dialect",
+            choices=list(CSV_DIALECTS),
+            default=EXCEL_FR.name,
+            help="CSV : « excel-fr » (point-virgule et BOM, par défaut) ou « rfc4180 » (virgule, sans BOM).",
+        )
+        parser.add_argument(
             "--output",
             required=True,
             metavar="FILE",
             help="Fichier à écrire, ou « - » pour la sortie standard (CSV).",
         )
 
-    def handle(self, *args, posting, organisation, session, fmt, output, **options):
+    def handle(self, *args, posting, organisation, session, fmt, dialect, output, **options):
         filters = {}
         if posting is not None:
             filters["posting"] = self._get(Posting, posting, _("Aucune offre n'a l'identifiant « %s »."))
@@ -40,7 +67,8 @@ class Command(BaseCommand):
             )
         if session is not None:
             filters["session"] = self._get(Session, session, _("Aucune session n'a l'identifiant « %s »."))
-        queryset = export_queryset_for_command(**filters)
+        queryset = selection(**filters)
+        self.dialect = CSV_DIALECTS[dialect]
 
         if output == "-":
             if fmt != "csv":
@@ -49,10 +77,14 @@ class Command(BaseCommand):
                         "Le format XLSX ne peut pas être écrit sur la sortie standard : utilisez --output FICHIER."
                     )
                 )
-            count = write_export(fmt, rows_for(queryset, fmt), _StdoutText(self.stdout))
+            count = self._write(fmt, queryset, _StdoutText(self.stdout))
         else:
             count = self._write_file(fmt, queryset, Path(output))
         self.stderr.write(_("%(count)d candidature(s) exportée(s).") % {"count": count})
+
+    def _write(self, fmt: str, queryset, stream) -> int:
+        rows = rows_for(queryset, fmt, dialect=self.dialect)
+        return write_export(fmt, headers(), rows, stream, dialect=self.dialect)
 
     @staticmethod
     def _get(model, slug: str, message: str):
@@ -72,10 +104,10 @@ class Command(BaseCommand):
         try:
             if fmt == "csv":
                 with open(fd, "w", encoding="utf-8", newline="") as stream:
-                    count = write_export(fmt, rows_for(queryset, fmt), stream)
+                    count = self._write(fmt, queryset, stream)
             else:
                 with open(fd, "wb") as stream:
-                    count = write_export(fmt, rows_for(queryset, fmt), stream)
+                    count = self._write(fmt, queryset, stream)
             os.chmod(tmp_name, 0o600)  # personal data: readable by its owner only
             os.replace(tmp_name, path)
         except OSError as exc:
