@@ -1,6 +1,6 @@
-"""The page that follows a background export, and its download. Only the requester (or a superuser)."""
+"""The page that follows a background export, and its download. Only the requester (or a superuser), and
+only through the admin site's rule (`staff_required`: two-factor step included)."""
 
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -8,18 +8,19 @@ from django.views.decorators.http import require_GET
 from applications.admin_exports import XLSX_CONTENT_TYPE
 from applications.exports import export_filename, protect_download
 from applications.models import ExportJob
+from organisations.staff import staff_required
 
 CONTENT_TYPES = {ExportJob.Format.CSV: "text/csv; charset=utf-8", ExportJob.Format.XLSX: XLSX_CONTENT_TYPE}
 
 
-@login_required
+@staff_required
 @require_GET
 def export_job_detail(request, uuid):
     job = get_object_or_404(ExportJob.objects.visible_to(request.user), uuid=uuid)
     return render(request, "applications/exports/exportjob_detail.html", {"job": job})
 
 
-@login_required
+@staff_required
 @require_GET
 def export_job_download(request, uuid):
     job = get_object_or_404(

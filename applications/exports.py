@@ -25,11 +25,11 @@ from typing import IO, Any
 from django.db.models import BooleanField, CharField, DateTimeField, ExpressionWrapper, Func, Q, TextField
 from django.db.models.functions import Cast, Substr, TruncMinute
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from applications.models import Application, ApplicationQuerySet
+from applications.private_responses import protect
 from postings.models import Posting, PostingOrganisation, Programme, Session
 
 # Rows fetched (and related rows prefetched) per query.
@@ -505,10 +505,8 @@ def write_export(fmt: str, rows: Iterable[list[Any]], stream) -> int:
 
 
 def protect_download(response):
-    """Headers for a file of personal data: downloaded, never sniffed, never kept by a shared cache."""
-    response["X-Content-Type-Options"] = "nosniff"
-    patch_cache_control(response, private=True, no_store=True)
-    return response
+    """Headers for a file of personal data: the one helper of every file response (private_responses)."""
+    return protect(response)
 
 
 def export_filename(fmt: str, *, now: datetime | None = None) -> str:
