@@ -413,3 +413,91 @@ def test_every_admin_page_links_to_the_two_factor_settings(client, cast):
 
     assert response.status_code == 200
     assert 'href="/admin/double-authentification/"' in response.content.decode()
+
+
+# Back-office sessions: idle timeout and absolute lifetime (config/sessions.py)
+
+
+def age_session(client, *, started_hours_ago: float = 0, seen_minutes_ago: float = 0) -> None:
+    from config.sessions import SEEN_KEY, STARTED_KEY
+
+    session = client.session
+    now = time.time()
+    session[STARTED_KEY] = now - started_hours_ago * 3600
+    session[SEEN_KEY] = now - seen_minutes_ago * 60
+    session.save()
+
+
+def test_a_session_idle_longer_than_the_timeout_must_log_in_again(client, cast, settings):
+    settings.STAFF_SESSION_IDLE_MINUTES = 30
+    client.force_login(cast.recruiter_a)
+    age_session(client, started_hours_ago=1, seen_minutes_ago=31)
+
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(LOGIN_URL)
+    assert not is_logged_in(client)
+
+
+def test_an_active_session_stays_open_and_its_idle_clock_restarts(client, cast, settings):
+    from config.sessions import SEEN_KEY
+
+    settings.STAFF_SESSION_IDLE_MINUTES = 30
+    client.force_login(cast.recruiter_a)
+    age_session(client, started_hours_ago=1, seen_minutes_ago=29)
+
+    assert client.get("/admin/").status_code == 200
+    assert time.time() - client.session[SEEN_KEY] < 60
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_session_older_than_its_lifetime_ends_however_active(client, cast, settings):
+    settings.STAFF_SESSION_MAX_HOURS = 8
+    client.force_login(cast.recruiter_a)
+    age_session(client, started_hours_ago=8.1, seen_minutes_ago=0)
+
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert not is_logged_in(client)
+
+
+def test_a_timed_out_session_loses_its_two_factor_verification_and_must_give_a_code_again(client, cast):
+    device = TOTPDevice.objects.create(user=cast.superuser, name="téléphone", confirmed=True)
+    assert log_in(client, "admin", otp_token=current_code(device)).status_code == 302
+    assert client.get("/admin/").status_code == 200
+    age_session(client, started_hours_ago=11, seen_minutes_ago=1)
+
+    assert client.get("/admin/").status_code == 302
+    assert log_in(client, "admin").status_code == 200  # the password alone is not enough
+    assert not is_logged_in(client)
+
+
+def test_the_session_cookie_lasts_the_sessions_lifetime_not_two_weeks(client, cast, settings):
+    response = log_in(client, "recruteur-a")
+
+    assert response.status_code == 302
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert int(cookie["max-age"]) == 10 * 3600
+
+
+def test_the_timeouts_are_read_from_the_environment(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(settings.STAFF_SESSION_IDLE_MINUTES, settings.STAFF_SESSION_MAX_HOURS, settings.SESSION_COOKIE_AGE)"
+    )
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "STAFF_SESSION_IDLE_MINUTES": "15",
+        "STAFF_SESSION_MAX_HOURS": "4",
+    }
+
+    output = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True)
+
+    assert output.stdout.split() == ["15", "4", "14400"], output.stderr

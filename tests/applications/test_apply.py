@@ -767,6 +767,29 @@ def test_the_count_is_kept_in_the_shared_default_cache(client, settings):
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "outcome"),
+    [
+        ("", "[]"),
+        ("10.0.0.1, 192.168.0.0/16", "['10.0.0.1', '192.168.0.0/16']"),
+        ("proxy.local", "not an address"),
+    ],
+)
+def test_trusted_proxies_are_read_from_the_environment_and_checked_at_start_up(value, outcome):
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import django; from django.conf import settings; django.setup(); print(settings.TRUSTED_PROXIES)"
+    )
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "TRUSTED_PROXIES": value}
+
+    result = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True)
+
+    assert outcome in result.stdout + result.stderr
+
+
 def test_it_refuses_a_service_civique_application_without_the_eligibility_box(client):
     posting = f.published_posting(scheme=Posting.Scheme.SERVICE_CIVIQUE, min_age=16, max_age=25)
 

@@ -126,3 +126,33 @@ def test_an_unknown_document_kind_is_a_404(client, cast, application):
 def test_the_candidates_files_are_not_served_at_any_public_url(client, application):
     assert client.get(f"/media/{application.cv.name}").status_code == 404
     assert client.get(f"/{application.cv.name}").status_code == 404
+
+
+def test_stored_files_and_their_folders_are_readable_by_the_service_user_only(client, cast, settings):
+    import stat
+    from pathlib import Path
+
+    from tests.applications.conftest import upload
+
+    posting = cast.posting_a
+    # A CV above FILE_UPLOAD_MAX_MEMORY_SIZE goes through a temporary file and is moved into place.
+    large_cv = upload(
+        "cv.pdf", MINIMAL_PDF + b"%" + b"x" * (settings.FILE_UPLOAD_MAX_MEMORY_SIZE + 1) + b"\n"
+    )
+    client.post(reverse("applications:apply", kwargs={"slug": posting.slug}), form_data(posting))
+    client.post(
+        reverse("applications:apply", kwargs={"slug": posting.slug}),
+        form_data(posting, email="b@example.org", cv=large_cv),
+    )
+    assert Application.objects.count() == 2
+
+    root = Path(settings.PRIVATE_MEDIA_ROOT)
+    paths = [root, *root.rglob("*")]
+    modes = {path.relative_to(root.parent).as_posix(): stat.S_IMODE(path.stat().st_mode) for path in paths}
+    assert sum(path.is_file() for path in paths) == 4
+    assert {
+        name: mode for name, mode in modes.items() if (root.parent / name).is_dir() and mode != 0o700
+    } == {}
+    assert {
+        name: mode for name, mode in modes.items() if (root.parent / name).is_file() and mode != 0o600
+    } == {}
