@@ -700,7 +700,7 @@ def test_a_client_cannot_pass_for_the_trusted_proxy_by_naming_it_in_the_header(c
             apply_url(posting),
             form_data(posting, email=f"personne{n}@example.org"),
             REMOTE_ADDR="203.0.113.5",
-            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, 10.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, 10.0.0.{n + 1}",
         ).status_code
         for n in range(2)
     ]
