@@ -297,9 +297,11 @@ for _proxy in TRUSTED_PROXIES:
         ip_network(_proxy, strict=False)
     except ValueError:
         raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address or a network.") from None
-# django-ratelimit counts in the default cache (shared when CACHE_URL names Redis), by the address above.
+# django-ratelimit counts in the default cache (shared when CACHE_URL names Redis), by the address above;
+# django-axes locks logins out by the same address.
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_IP_META_KEY = "applications.client_address.client_address"
+AXES_CLIENT_IP_CALLABLE = "applications.client_address.client_address"
 # Candidates' files and their folders, on local storage: readable by the service's user only.
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700

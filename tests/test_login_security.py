@@ -64,6 +64,32 @@ def test_the_fifth_failure_locks_the_username_from_that_ip_with_a_french_page(cl
     assert_header_trio(fifth)
 
 
+def log_in_through(client, password=PASSWORD, *, peer: str, forwarded_for: str):
+    data = {"username": "recruteur-a", "password": password, "next": "/admin/"}
+    return client.post(LOGIN_URL, data, REMOTE_ADDR=peer, HTTP_X_FORWARDED_FOR=forwarded_for)
+
+
+def test_a_rotating_forwarded_for_does_not_escape_the_login_lockout(client, cast):
+    for n in range(5):
+        log_in_through(client, "wrong password!", peer="203.0.113.5", forwarded_for=f"198.51.100.{n}")
+
+    response = log_in_through(client, peer="203.0.113.5", forwarded_for="198.51.100.99")
+
+    assert response.status_code == 429
+    assert not is_logged_in(client)
+
+
+def test_behind_a_trusted_proxy_the_lockout_is_per_client_not_for_everyone_behind_it(client, cast, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
+    for _ in range(5):
+        log_in_through(client, "wrong password!", peer="10.0.0.1", forwarded_for="198.51.100.7")
+
+    locked = log_in_through(client, peer="10.0.0.1", forwarded_for="198.51.100.7")
+    colleague = log_in_through(client, peer="10.0.0.1", forwarded_for="198.51.100.8")
+
+    assert (locked.status_code, colleague.status_code) == (429, 302)
+
+
 def test_a_locked_out_pair_is_refused_even_with_the_right_password(client, cast):
     fail_until_locked(client, "recruteur-a")
 
