@@ -108,6 +108,8 @@ def sent(request, slug: str):
 @require_GET
 @private_page
 def confirmation(request, uuid):
+    """The page applying led to before `sent`, behind the application's secret UUID: kept for the links
+    already in candidates' browser histories."""
     application = get_object_or_404(Application.objects.select_related("posting"), uuid=uuid)
     return render(request, "applications/confirmation.html", {"application": application})
 

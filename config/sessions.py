@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.db import InterfaceError, OperationalError
 
 STARTED_KEY = "passerelle_session_started"
 SEEN_KEY = "passerelle_session_seen"
@@ -31,9 +32,14 @@ class StaffSessionLifetimeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            self._check(request)
+        try:
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                self._check(request)
+        except (OperationalError, InterfaceError):
+            # The database is down (sessions and users live there): the view's own query fails the same way,
+            # inside DatabaseUnavailableMiddleware, which answers with the 503 page.
+            pass
         return self.get_response(request)
 
     def _check(self, request) -> None:
