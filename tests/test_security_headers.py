@@ -307,3 +307,20 @@ def test_the_staff_download_of_a_document_is_never_stored_nor_referred(client, c
 
     assert response.status_code == 200
     assert_private_headers(response)
+
+
+def test_an_export_file_is_never_stored_nor_referred(client, cast):
+    from django.core.files.base import ContentFile
+
+    from applications.models import ExportJob
+
+    job = ExportJob.objects.create(
+        requested_by=cast.recruiter_a, format=ExportJob.Format.CSV, status=ExportJob.Status.DONE, row_count=1
+    )
+    job.file.save("export.csv", ContentFile(b"reference\r\n"))
+    client.force_login(cast.recruiter_a)
+
+    response = client.get(job.get_download_url())
+
+    assert response.status_code == 200
+    assert_private_headers(response)
