@@ -40,6 +40,27 @@ def candidate_receipt(application: Application) -> OutgoingEmail:
     )
 
 
+def duplicate_notice(application: Application) -> OutgoingEmail:
+    """To the owner of an address that applied again to the same posting: the second attempt was not taken,
+    the first application stands, and how to change it. The apply page says nothing of this (it answers as
+    for any application), so only the owner of the address learns that it had applied."""
+    with translation.override(application.language):
+        context = {
+            "application": application,
+            "posting": application.posting,
+            "private_url": settings.SITE_URL + application.get_private_url(),
+        }
+        subject, body = _render("application_duplicate", context)
+    return OutgoingEmail(
+        application=application,
+        kind=OutgoingEmail.Kind.DUPLICATE_NOTICE,
+        to=[application.email],
+        subject=subject,
+        body=body,
+        language=application.language,
+    )
+
+
 def notification_recipients(posting) -> list[str]:
     """The posting's application inbox, or else the emails of its organisations."""
     if posting.contact_email:

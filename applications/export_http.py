@@ -5,22 +5,15 @@ from datetime import datetime
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.utils.text import slugify
 
 from applications.export_rows import headers, rows_for
 from applications.export_writers import EXCEL_FR, XLSX_CONTENT_TYPE, CsvDialect, write_export
 from applications.models import ApplicationQuerySet, ExportJob
+from applications.private_responses import protect
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 CONTENT_TYPES = {"csv": CSV_CONTENT_TYPE, "xlsx": XLSX_CONTENT_TYPE}
-
-
-def protect_download(response):
-    """Headers for a file of personal data: downloaded, never sniffed, never kept by a shared cache."""
-    response["X-Content-Type-Options"] = "nosniff"
-    patch_cache_control(response, private=True, no_store=True)
-    return response
 
 
 def export_filename(fmt: str, *, scope: str = "", now: datetime | None = None) -> str:
@@ -40,7 +33,7 @@ def csv_response(
     lines = dialect.lines(headers(), rows_for(queryset, "csv", dialect=dialect))
     response = StreamingHttpResponse(lines, content_type=CSV_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{export_filename("csv", scope=scope)}"'
-    return protect_download(response)
+    return protect(response)
 
 
 def xlsx_response(queryset: ApplicationQuerySet, *, scope: str = "") -> FileResponse:
@@ -54,7 +47,7 @@ def xlsx_response(queryset: ApplicationQuerySet, *, scope: str = "") -> FileResp
         filename=export_filename("xlsx", scope=scope),
         content_type=XLSX_CONTENT_TYPE,
     )
-    return protect_download(response)
+    return protect(response)
 
 
 def job_filename(job: ExportJob) -> str:

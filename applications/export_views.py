@@ -1,22 +1,24 @@
-"""The page that follows a background export, and its download. Only the requester (or a superuser)."""
+"""The page that follows a background export, and its download. Only the requester (or a superuser), and
+only through the admin site's rule (`staff_required`: two-factor step included)."""
 
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from applications.export_http import CONTENT_TYPES, job_filename, protect_download
+from applications.export_http import CONTENT_TYPES, job_filename
 from applications.models import ExportJob
+from applications.private_responses import protect
+from organisations.staff import staff_required
 
 
-@login_required
+@staff_required
 @require_GET
 def export_job_detail(request, uuid):
     job = get_object_or_404(ExportJob.objects.visible_to(request.user), uuid=uuid)
     return render(request, "applications/exports/exportjob_detail.html", {"job": job})
 
 
-@login_required
+@staff_required
 @require_GET
 def export_job_download(request, uuid):
     job = get_object_or_404(
@@ -34,4 +36,4 @@ def export_job_download(request, uuid):
         filename=job_filename(job),
         content_type=CONTENT_TYPES[job.format],
     )
-    return protect_download(response)
+    return protect(response)

@@ -265,6 +265,7 @@ class OutgoingEmail(models.Model):
         RECEIPT = "receipt", _("Accusé de réception à la personne candidate")
         NOTIFICATION = "notification", _("Notification aux recruteur·euses")
         ANSWER = "answer", _("Réponse à la personne candidate")
+        DUPLICATE_NOTICE = "duplicate", _("Avis d'une nouvelle tentative de candidature")
 
     MAX_ATTEMPTS = 6
     # Wait after the 1st, 2nd... failed attempt.

@@ -3,6 +3,7 @@
 import logging
 import uuid
 from collections.abc import Mapping
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -14,6 +15,9 @@ from .files import checked
 from .models import Application, OutgoingEmail, StatusChange
 
 logger = logging.getLogger(__name__)
+
+#: The shortest time between two notices of a repeated application sent to the same address.
+DUPLICATE_NOTICE_INTERVAL = timedelta(hours=24)
 
 
 class ApplicationRefused(Exception):
@@ -163,6 +167,24 @@ def _enqueue(outgoing: list[OutgoingEmail]) -> None:
     with transaction.atomic():
         for email in outgoing:
             enqueue_email(email)
+
+
+def notify_duplicate_attempt(existing: Application) -> None:
+    """Tell the owner of the address that a second application to the same posting was not taken.
+
+    At most one notice per application per `DUPLICATE_NOTICE_INTERVAL`: someone sending the form again and
+    again with another person's address cannot flood their mailbox (the rate limit counts the attempts too).
+    """
+    since = timezone.now() - DUPLICATE_NOTICE_INTERVAL
+    with transaction.atomic():
+        Application.objects.select_for_update().filter(pk=existing.pk).first()
+        if OutgoingEmail.objects.filter(
+            application=existing, kind=OutgoingEmail.Kind.DUPLICATE_NOTICE, created_at__gte=since
+        ).exists():
+            return
+        notice = emails.duplicate_notice(existing)
+        notice.save()
+        transaction.on_commit(lambda: _enqueue([notice]))
 
 
 def _delete_written_files(application: Application) -> None:

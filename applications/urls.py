@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import export_views, views
+from . import export_views, staff_views, views
 
 app_name = "applications"
 
 urlpatterns = [
     path("offres/<slug:slug>/candidater/", views.apply, name="apply"),
+    path("offres/<slug:slug>/candidater/confirmation/", views.sent, name="sent"),
     path("candidature/<uuid:uuid>/", views.status, name="status"),
     path("candidature/<uuid:uuid>/confirmation/", views.confirmation, name="confirmation"),
     path("candidature/<uuid:uuid>/retirer/", views.withdraw, name="withdraw"),
@@ -14,7 +15,7 @@ urlpatterns = [
     path("candidature/supprimee/", views.DeletedView.as_view(), name="deleted"),
     path(
         "candidature/<uuid:uuid>/fichier/<str:document>/",
-        views.download,
+        staff_views.download,
         name="download",
     ),
     path("confidentialite/", views.PrivacyView.as_view(), name="privacy"),

@@ -1,12 +1,15 @@
+"""The candidate's pages: the apply form and its answer, the private pages behind the link of the receipt
+(status, withdraw, delete, "my data") and the privacy notice. The staff download is in `staff_views`, the
+rate limit in `ratelimits`, the visitor's address in `client_address`, private headers in
+`private_responses`."""
+
 import io
 import json
 import uuid
 import zipfile
 
 from django.conf import settings
-from django.contrib.admin.views.decorators import staff_member_required
-from django.core.cache import cache
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -17,9 +20,11 @@ from postings import cache as postings_cache
 from postings.models import Posting
 
 from . import retention, services
-from .files import DocumentKind, sanitise_filename
+from .files import sanitise_filename
 from .forms import ApplicationForm
-from .models import Application, DownloadLog
+from .models import Application
+from .private_responses import file_response, private_page
+from .ratelimits import apply_rate_limited
 
 # The blank apply form's fields are cached (templates/applications/apply.html), keyed on the postings' version
 # (postings/cache.py). With the default per-process cache, another process's change reaches this one's
@@ -39,28 +44,6 @@ def _closed(request, posting: Posting):
     return render(request, "applications/closed.html", {"posting": posting}, status=410)
 
 
-def client_address(request) -> str:
-    """The visitor's address. Behind the TLS proxy the settings declare, the proxy's own address would put
-    every candidate in one bucket: take the last X-Forwarded-For entry, the one the proxy itself appended
-    (earlier entries come from the client and can be forged)."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.SECURE_PROXY_SSL_HEADER and forwarded.strip():
-        return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "unknown")
-
-
-def _rate_limited(request) -> bool:
-    """Count this POST against the client's address; True once over APPLY_RATE_LIMIT in the window."""
-    key = f"apply-rate:{client_address(request)}"
-    cache.add(key, 0, timeout=settings.APPLY_RATE_WINDOW)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # Expired between add() and incr().
-        cache.set(key, 1, timeout=settings.APPLY_RATE_WINDOW)
-        count = 1
-    return count > settings.APPLY_RATE_LIMIT
-
-
 def _replayed(posting: Posting, raw_token) -> Application | None:
     try:
         token = uuid.UUID(str(raw_token))
@@ -75,14 +58,14 @@ def apply(request, slug: str):
     if not posting.is_open():
         return _closed(request, posting)
     if request.method == "POST":
-        if _rate_limited(request):
+        if apply_rate_limited(request):
             return render(request, "applications/rate_limited.html", {"posting": posting}, status=429)
         form = ApplicationForm(request.POST, request.FILES, posting=posting)
         if form.honeypot_filled():
             return render(request, "applications/not_sent.html", {"posting": posting}, status=400)
         replayed = _replayed(posting, request.POST.get("submission_token"))
         if replayed is not None:
-            return redirect("applications:confirmation", uuid=replayed.uuid)
+            return redirect("applications:sent", slug=posting.slug)
         if form.is_valid():
             try:
                 application = services.submit_application(
@@ -94,9 +77,13 @@ def apply(request, slug: str):
                 )
             except services.PostingClosed:
                 return _closed(request, posting)
-            except services.DuplicateApplication:
-                return render(request, "applications/duplicate.html", {"posting": posting}, status=409)
-            return redirect("applications:confirmation", uuid=application.uuid)
+            except services.DuplicateApplication as duplicate:
+                # Answered like a new application: the page must not tell whether this address applied.
+                # The person who owns the address learns of the attempt by e-mail.
+                services.notify_duplicate_attempt(duplicate.existing)
+                return redirect("applications:sent", slug=posting.slug)
+            # The same answer as for a duplicate: the reference and the private link go by e-mail only.
+            return redirect("applications:sent", slug=application.posting.slug)
         status = 400
     else:
         form = ApplicationForm(posting=posting, initial={"submission_token": uuid.uuid4()})
@@ -110,7 +97,19 @@ def apply(request, slug: str):
     return render(request, "applications/apply.html", context, status=status)
 
 
+@require_GET
+def sent(request, slug: str):
+    """After an application is sent, whether it was new or the address had already applied: one page that
+    says the same in both cases (the receipt, or a notice to the address's owner, goes by e-mail)."""
+    posting = _posting_for_apply(slug)
+    return render(request, "applications/sent.html", {"posting": posting})
+
+
+@require_GET
+@private_page
 def confirmation(request, uuid):
+    """The page applying led to before `sent`, behind the application's secret UUID: kept for the links
+    already in candidates' browser histories."""
     application = get_object_or_404(Application.objects.select_related("posting"), uuid=uuid)
     return render(request, "applications/confirmation.html", {"application": application})
 
@@ -121,6 +120,8 @@ def _own_application(uuid) -> Application:
     )
 
 
+@require_GET
+@private_page
 def status(request, uuid):
     """The candidate's private page, reached through the link in their receipt."""
     application = _own_application(uuid)
@@ -134,6 +135,7 @@ def status(request, uuid):
 
 
 @require_http_methods(["GET", "POST"])
+@private_page
 def withdraw(request, uuid):
     """GET asks for confirmation; POST withdraws."""
     application = _own_application(uuid)
@@ -146,6 +148,7 @@ def withdraw(request, uuid):
 
 
 @require_http_methods(["GET", "POST"])
+@private_page
 def delete(request, uuid):
     """GET asks for confirmation; POST erases the application and its files (the one erasure path)."""
     application = _own_application(uuid)
@@ -177,11 +180,9 @@ def my_data(request, uuid):
                     archive.writestr(entry, handle.read())
             except FileNotFoundError as error:
                 raise Http404("A document is missing from storage.") from error
-    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="passerelle-{application.reference}.zip"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(
+        buffer.getvalue(), filename=f"passerelle-{application.reference}.zip", content_type="application/zip"
+    )
 
 
 class DeletedView(TemplateView):
@@ -215,30 +216,3 @@ class PrivacyView(TemplateView):
                     (posting.session.programme.operator, _("Coordination du programme"))
                 )
         return context
-
-
-@staff_member_required
-def download(request, uuid, document: str):
-    """A candidate's CV or letter, for the back-office people who can see the application."""
-    if document not in DownloadLog.Document.values:
-        raise Http404("No such document.")
-    application = get_object_or_404(Application.objects.visible_to(request.user), uuid=uuid)
-    if document == DownloadLog.Document.CV:
-        field_file, name = application.cv, application.cv_name
-    else:
-        field_file, name = application.letter_file, application.letter_name
-    if not field_file or not field_file.name:
-        raise Http404("No such document.")
-    try:
-        handle = field_file.open("rb")
-    except FileNotFoundError as error:
-        raise Http404("The document is missing from storage.") from error
-    suffix = field_file.name.rsplit(".", 1)[-1].lower()
-    content_type = DocumentKind(suffix).content_type if suffix in DocumentKind else "application/octet-stream"
-    DownloadLog.objects.create(application=application, user=request.user, document=document)
-    response = FileResponse(
-        handle, as_attachment=True, filename=name or f"document.{suffix}", content_type=content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -5,9 +5,11 @@ DEBUG is off unless asked for; no secret lives in the repository. See README.md,
 """
 
 from datetime import timedelta
+from ipaddress import ip_network
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -275,3 +277,31 @@ LOGGING = {
 # after the candidate's last action when they asked to be kept for future postings.
 APPLICATION_RETENTION_DAYS = env_int("APPLICATION_RETENTION_DAYS", 90)
 KEEP_FOR_FUTURE_RETENTION_DAYS = env_int("KEEP_FOR_FUTURE_RETENTION_DAYS", 730)
+
+# --- Staff sessions, client addresses, rate limits and stored files (docs/security.md) -------------------
+# Back-office sessions end after STAFF_SESSION_IDLE_MINUTES without a request and STAFF_SESSION_MAX_HOURS after
+# login, whatever the activity (config/sessions.py); the cookie does not outlive them.
+STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 120)
+STAFF_SESSION_MAX_HOURS = env_int("STAFF_SESSION_MAX_HOURS", 10)
+SESSION_COOKIE_AGE = STAFF_SESSION_MAX_HOURS * 3600
+# After OTPMiddleware: a session that times out loses its two-factor verification with everything else.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "config.sessions.StaffSessionLifetimeMiddleware",
+)
+# Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated): none by default, so the
+# address counted is the connecting peer's (applications/client_address.py).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address or a network.") from None
+# django-ratelimit counts in the default cache (shared when CACHE_URL names Redis), by the address above;
+# django-axes locks logins out by the same address.
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "applications.client_address.client_address"
+AXES_CLIENT_IP_CALLABLE = "applications.client_address.client_address"
+# Candidates' files and their folders, on local storage: readable by the service's user only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700

@@ -1,11 +1,19 @@
 """Who gets what on every back-office URL: each persona × each admin page of postings, applications,
-organisations and sessions. Out of reach is a 404 (the object does not exist for them), a missing
-permission a 403, and anonymous visitors are sent to the login page."""
+organisations and sessions, and the staff pages outside the admin (a candidate's CV, an export's page and
+file). Out of reach is a 404 (the object does not exist for them), a missing permission a 403, and anonymous
+visitors are sent to the login page.
+
+The same matrix runs in each two-factor state of the session (`tests/two_factor.py`): with a confirmed device,
+a session that did not give the code is sent to the login page on every URL, one that did gets the same
+answers as a person without a device."""
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
+from applications.models import ExportJob
 from tests import factories as f
+from tests.two_factor import open_session
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +26,10 @@ def world(cast):
     programme_b = f.make_programme(name="Programme de B")
     cast.session_b = f.make_session(programme=programme_b, name="Session de B")
     f.published_posting(session=cast.session_b, organisations={"host": cast.org_b})
+    cast.export_a = ExportJob.objects.create(
+        requested_by=cast.recruiter_a, format=ExportJob.Format.CSV, status=ExportJob.Status.DONE, row_count=1
+    )
+    cast.export_a.file.save("export.csv", ContentFile(b"reference\r\n"))
     return cast
 
 
@@ -31,6 +43,10 @@ def autocomplete(app_label, model_name, field_name):
         return f"{reverse('admin:autocomplete')}?{query}"
 
     return build
+
+
+def site_url(name, **kwargs):
+    return lambda w: reverse(f"applications:{name}", kwargs={key: get(w) for key, get in kwargs.items()})
 
 
 posting_a = lambda w: w.posting_a.pk  # noqa: E731
@@ -105,6 +121,23 @@ MATRIX = [
     ("shared session history", admin_url("postings_session_history", session), (200, 200, 200, 302, 200)),
     ("session of B history", admin_url("postings_session_history", session_b), (404, 404, 200, 302, 200)),
     ("session autocomplete", autocomplete("postings", "posting", "session"), (200, 200, 200, 302, 200)),
+    # Staff pages outside the admin, under the admin's rule (organisations.staff.staff_required).
+    (
+        "application A CV",
+        site_url("download", uuid=lambda w: w.application_a.uuid, document=lambda w: "cv"),
+        (200, 200, 404, 302, 200),
+    ),
+    (
+        "export of recruiter A page",
+        site_url("export-job", uuid=lambda w: w.export_a.uuid),
+        # An export is its requester's only (and the superusers').
+        (404, 200, 404, 302, 200),
+    ),
+    (
+        "export of recruiter A file",
+        site_url("export-download", uuid=lambda w: w.export_a.uuid),
+        (404, 200, 404, 302, 200),
+    ),
 ]
 
 CASES = [
@@ -126,6 +159,35 @@ def test_each_persona_gets_the_expected_answer(world, client, page, url, persona
     assert response.status_code == expected
     if expected == 302:
         assert response["Location"].startswith(reverse("admin:login"))
+
+
+STAFF = [persona for persona in PERSONAS if persona != "anonymous"]
+TWO_FACTOR_CASES = [
+    (page, url, persona, state, expected)
+    for page, url, codes in MATRIX
+    for persona, expected in zip(PERSONAS, codes, strict=True)
+    if persona in STAFF
+    for state in ("unverified", "verified")
+]
+
+
+@pytest.mark.parametrize(
+    ("page", "url", "persona", "state", "expected"),
+    TWO_FACTOR_CASES,
+    ids=[f"{page}-{persona}-{state}" for page, _, persona, state, _ in TWO_FACTOR_CASES],
+)
+def test_with_a_device_each_persona_needs_the_code_on_every_staff_url(
+    world, client, page, url, persona, state, expected
+):
+    open_session(client, getattr(world, persona), state)
+
+    response = client.get(url(world))
+
+    if state == "unverified":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("admin:login"))
+    else:
+        assert response.status_code == expected
 
 
 def test_change_pages_in_reach_are_read_only_when_only_viewing_is_allowed(world, client):

@@ -64,6 +64,32 @@ def test_the_fifth_failure_locks_the_username_from_that_ip_with_a_french_page(cl
     assert_header_trio(fifth)
 
 
+def log_in_through(client, password=PASSWORD, *, peer: str, forwarded_for: str):
+    data = {"username": "recruteur-a", "password": password, "next": "/admin/"}
+    return client.post(LOGIN_URL, data, REMOTE_ADDR=peer, HTTP_X_FORWARDED_FOR=forwarded_for)
+
+
+def test_a_rotating_forwarded_for_does_not_escape_the_login_lockout(client, cast):
+    for n in range(5):
+        log_in_through(client, "wrong password!", peer="203.0.113.5", forwarded_for=f"198.51.100.{n}")
+
+    response = log_in_through(client, peer="203.0.113.5", forwarded_for="198.51.100.99")
+
+    assert response.status_code == 429
+    assert not is_logged_in(client)
+
+
+def test_behind_a_trusted_proxy_the_lockout_is_per_client_not_for_everyone_behind_it(client, cast, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
+    for _ in range(5):
+        log_in_through(client, "wrong password!", peer="10.0.0.1", forwarded_for="198.51.100.7")
+
+    locked = log_in_through(client, peer="10.0.0.1", forwarded_for="198.51.100.7")
+    colleague = log_in_through(client, peer="10.0.0.1", forwarded_for="198.51.100.8")
+
+    assert (locked.status_code, colleague.status_code) == (429, 302)
+
+
 def test_a_locked_out_pair_is_refused_even_with_the_right_password(client, cast):
     fail_until_locked(client, "recruteur-a")
 
@@ -413,3 +439,91 @@ def test_every_admin_page_links_to_the_two_factor_settings(client, cast):
 
     assert response.status_code == 200
     assert 'href="/admin/double-authentification/"' in response.content.decode()
+
+
+# Back-office sessions: idle timeout and absolute lifetime (config/sessions.py)
+
+
+def age_session(client, *, started_hours_ago: float = 0, seen_minutes_ago: float = 0) -> None:
+    from config.sessions import SEEN_KEY, STARTED_KEY
+
+    session = client.session
+    now = time.time()
+    session[STARTED_KEY] = now - started_hours_ago * 3600
+    session[SEEN_KEY] = now - seen_minutes_ago * 60
+    session.save()
+
+
+def test_a_session_idle_longer_than_the_timeout_must_log_in_again(client, cast, settings):
+    settings.STAFF_SESSION_IDLE_MINUTES = 30
+    client.force_login(cast.recruiter_a)
+    age_session(client, started_hours_ago=1, seen_minutes_ago=31)
+
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(LOGIN_URL)
+    assert not is_logged_in(client)
+
+
+def test_an_active_session_stays_open_and_its_idle_clock_restarts(client, cast, settings):
+    from config.sessions import SEEN_KEY
+
+    settings.STAFF_SESSION_IDLE_MINUTES = 30
+    client.force_login(cast.recruiter_a)
+    age_session(client, started_hours_ago=1, seen_minutes_ago=29)
+
+    assert client.get("/admin/").status_code == 200
+    assert time.time() - client.session[SEEN_KEY] < 60
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_session_older_than_its_lifetime_ends_however_active(client, cast, settings):
+    settings.STAFF_SESSION_MAX_HOURS = 8
+    client.force_login(cast.recruiter_a)
+    age_session(client, started_hours_ago=8.1, seen_minutes_ago=0)
+
+    response = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert not is_logged_in(client)
+
+
+def test_a_timed_out_session_loses_its_two_factor_verification_and_must_give_a_code_again(client, cast):
+    device = TOTPDevice.objects.create(user=cast.superuser, name="téléphone", confirmed=True)
+    assert log_in(client, "admin", otp_token=current_code(device)).status_code == 302
+    assert client.get("/admin/").status_code == 200
+    age_session(client, started_hours_ago=11, seen_minutes_ago=1)
+
+    assert client.get("/admin/").status_code == 302
+    assert log_in(client, "admin").status_code == 200  # the password alone is not enough
+    assert not is_logged_in(client)
+
+
+def test_the_session_cookie_lasts_the_sessions_lifetime_not_two_weeks(client, cast, settings):
+    response = log_in(client, "recruteur-a")
+
+    assert response.status_code == 302
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert int(cookie["max-age"]) == 10 * 3600
+
+
+def test_the_timeouts_are_read_from_the_environment(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(settings.STAFF_SESSION_IDLE_MINUTES, settings.STAFF_SESSION_MAX_HOURS, settings.SESSION_COOKIE_AGE)"
+    )
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "STAFF_SESSION_IDLE_MINUTES": "15",
+        "STAFF_SESSION_MAX_HOURS": "4",
+    }
+
+    output = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True)
+
+    assert output.stdout.split() == ["15", "4", "14400"], output.stderr

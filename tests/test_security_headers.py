@@ -125,6 +125,15 @@ def assert_header_trio(response) -> None:
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
+def assert_private_headers(response) -> None:
+    """A candidate's private page or a file of personal data: never stored by a cache or the browser, never
+    named in a Referer, never sniffed."""
+    directives = {d.strip() for d in response.headers["Cache-Control"].split(",")}
+    assert {"private", "no-store"} <= directives, response.headers["Cache-Control"]
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The cast hashes four passwords; the production hasher is slow on purpose, which tests do not need.
@@ -256,3 +265,62 @@ def test_a_login_post_without_the_csrf_token_is_refused_with_the_headers(cast):
     assert response.status_code == 403
     assert_strict_csp(response)
     assert_header_trio(response)
+
+
+PRIVATE_PAGES = [
+    ("status", "get", "applications:status"),
+    ("confirmation", "get", "applications:confirmation"),
+    ("withdraw-confirm", "get", "applications:withdraw"),
+    ("withdraw", "post", "applications:withdraw"),
+    ("delete-confirm", "get", "applications:delete"),
+    ("my-data", "get", "applications:my-data"),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "name"), [row[1:] for row in PRIVATE_PAGES], ids=[r[0] for r in PRIVATE_PAGES]
+)
+def test_the_candidates_private_pages_and_files_are_never_stored_nor_referred(client, cast, method, name):
+    from django.urls import reverse
+
+    from tests import factories as f
+
+    application = f.make_application(posting=cast.posting_a)
+
+    response = getattr(client, method)(reverse(name, kwargs={"uuid": application.uuid}))
+
+    assert response.status_code in (200, 302)
+    assert_private_headers(response)
+
+
+def test_the_staff_download_of_a_document_is_never_stored_nor_referred(client, cast):
+    from django.urls import reverse
+
+    from tests import factories as f
+
+    application = f.make_application(posting=cast.posting_a)
+    client.force_login(cast.recruiter_a)
+
+    response = client.get(
+        reverse("applications:download", kwargs={"uuid": application.uuid, "document": "cv"})
+    )
+
+    assert response.status_code == 200
+    assert_private_headers(response)
+
+
+def test_an_export_file_is_never_stored_nor_referred(client, cast):
+    from django.core.files.base import ContentFile
+
+    from applications.models import ExportJob
+
+    job = ExportJob.objects.create(
+        requested_by=cast.recruiter_a, format=ExportJob.Format.CSV, status=ExportJob.Status.DONE, row_count=1
+    )
+    job.file.save("export.csv", ContentFile(b"reference\r\n"))
+    client.force_login(cast.recruiter_a)
+
+    response = client.get(job.get_download_url())
+
+    assert response.status_code == 200
+    assert_private_headers(response)

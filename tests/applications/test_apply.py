@@ -1,3 +1,4 @@
+import re
 import uuid
 
 import pytest
@@ -19,6 +20,12 @@ from tests.applications.conftest import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _one_rate_window(settings):
+    """django-ratelimit counts in fixed windows: a week-long one so that no test straddles two."""
+    settings.APPLY_RATE_WINDOW = 7 * 24 * 3600
 
 
 def apply_url(posting) -> str:
@@ -140,7 +147,7 @@ def test_a_candidate_applies_with_real_pdf_docx_and_odt(client, settings, cv, le
 
     application = Application.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("applications:confirmation", kwargs={"uuid": application.uuid})
+    assert response["Location"] == reverse("applications:sent", kwargs={"slug": posting.slug})
     assert application.posting == posting
     assert application.email_normalised == "camille.martin@example.org"
     assert application.reference == f"PA-{application.submitted_at.astimezone().year}-{application.pk:06d}"
@@ -158,7 +165,12 @@ def test_a_candidate_applies_with_real_pdf_docx_and_odt(client, settings, cv, le
     assert set(OutgoingEmail.objects.values_list("kind", flat=True)) == {"receipt", "notification"}
 
     confirmation = client.get(response["Location"])
-    assert application.reference in confirmation.content.decode()
+    assert "Votre candidature est envoyée" in confirmation.content.decode()
+    # The reference and the private link reach the candidate by e-mail only (the page is the same for an
+    # address that had already applied).
+    receipt = OutgoingEmail.objects.get(kind=OutgoingEmail.Kind.RECEIPT)
+    assert application.reference in receipt.body
+    assert application.get_private_url() in receipt.body
 
 
 def test_both_emails_are_queued_for_sending_only_once_the_application_is_committed(
@@ -328,15 +340,73 @@ def test_a_form_opened_before_the_deadline_and_sent_after_is_refused(client, set
     assert stored_files(settings) == []
 
 
-def test_a_second_application_with_the_same_email_is_refused_with_how_to_update(client):
+def without_nonces(response) -> str:
+    """The page as the visitor reads it: the CSP nonce changes on every response by design."""
+    return re.sub(r'nonce="[^"]*"', "", response.content.decode())
+
+
+def test_applying_again_with_the_same_address_answers_as_a_new_application(client):
     posting = f.published_posting()
     client.post(apply_url(posting), form_data(posting))
 
-    response = client.post(apply_url(posting), form_data(posting, email="  Camille.MARTIN@example.org "))
+    again = client.post(apply_url(posting), form_data(posting, email="  Camille.MARTIN@example.org "))
+    fresh = client.post(apply_url(posting), form_data(posting, email="someone.else@example.org"))
 
-    assert response.status_code == 409
-    assert "lien privé" in response.content.decode()
-    assert Application.objects.count() == 1
+    # Nobody learns from the answer whether an address had applied: same status, same page.
+    assert (
+        (again.status_code, again["Location"])
+        == (fresh.status_code, fresh["Location"])
+        == (302, fresh["Location"])
+    )
+    assert without_nonces(client.get(again["Location"])) == without_nonces(client.get(fresh["Location"]))
+    assert Application.objects.filter(email_normalised="camille.martin@example.org").count() == 1
+    assert Application.objects.count() == 2
+
+
+def test_the_owner_of_the_address_is_told_of_the_second_attempt_by_email(
+    client, immediate_tasks, django_capture_on_commit_callbacks
+):
+    posting = f.published_posting()
+    client.post(apply_url(posting), form_data(posting))
+    first = Application.objects.get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            apply_url(posting), form_data(posting, email="CAMILLE.martin@example.org", first_name="Eve")
+        )
+
+    notice = OutgoingEmail.objects.get(kind=OutgoingEmail.Kind.DUPLICATE_NOTICE)
+    assert notice.to == [
+        "camille.martin@example.org"
+    ]  # the address of the first application, as it was typed
+    assert notice.application == first
+    assert "Bonjour Camille," in notice.body
+    assert first.reference in notice.body and first.get_private_url() in notice.body
+    assert "n'a donc pas été enregistrée" in notice.body
+    sent = [message for message in mail.outbox if message.subject == notice.subject]
+    assert [message.to for message in sent] == [["camille.martin@example.org"]]
+
+
+def test_repeated_attempts_send_one_notice_a_day(client):
+    posting = f.published_posting()
+    client.post(apply_url(posting), form_data(posting))
+
+    for _ in range(3):
+        assert client.post(apply_url(posting), form_data(posting)).status_code == 302
+
+    assert OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.DUPLICATE_NOTICE).count() == 1
+
+
+def test_the_notice_is_written_in_the_language_of_the_first_application(client):
+    posting = f.published_posting()
+    with translation.override("en"):
+        client.post(apply_url(posting), form_data(posting))
+
+    client.post(apply_url(posting), form_data(posting))
+
+    notice = OutgoingEmail.objects.get(kind=OutgoingEmail.Kind.DUPLICATE_NOTICE)
+    assert notice.language == "en"
+    assert "Hello Camille," in notice.body
 
 
 def test_the_same_email_may_apply_to_another_posting(client):
@@ -579,6 +649,7 @@ def test_two_concurrent_submissions_of_the_same_candidate_give_one_application(s
 def test_behind_the_proxy_the_rate_limit_counts_the_address_the_proxy_saw(client, settings):
     settings.APPLY_RATE_LIMIT = 1
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
     posting = f.published_posting()
 
     first = client.post(
@@ -598,6 +669,125 @@ def test_behind_the_proxy_the_rate_limit_counts_the_address_the_proxy_saw(client
     )
 
     assert (first.status_code, other_candidate.status_code, forged.status_code) == (302, 302, 429)
+
+
+def test_a_rotating_forwarded_for_from_a_client_that_is_no_proxy_does_not_escape_the_limit(client, settings):
+    settings.APPLY_RATE_LIMIT = 2
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")  # BEHIND_TLS_PROXY's default
+    posting = f.published_posting()
+
+    answers = [
+        client.post(
+            apply_url(posting),
+            form_data(posting, email=f"personne{n}@example.org"),
+            REMOTE_ADDR="203.0.113.5",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        ).status_code
+        for n in range(5)
+    ]
+
+    assert answers == [302, 302, 429, 429, 429]
+    assert Application.objects.count() == 2
+
+
+def test_a_client_cannot_pass_for_the_trusted_proxy_by_naming_it_in_the_header(client, settings):
+    settings.APPLY_RATE_LIMIT = 1
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    posting = f.published_posting()
+
+    answers = [
+        client.post(
+            apply_url(posting),
+            form_data(posting, email=f"personne{n}@example.org"),
+            REMOTE_ADDR="203.0.113.5",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, 10.0.0.{n + 1}",
+        ).status_code
+        for n in range(2)
+    ]
+
+    assert answers == [302, 429]
+
+
+def test_behind_two_trusted_proxies_the_limit_counts_the_address_the_outer_one_saw(client, settings):
+    settings.APPLY_RATE_LIMIT = 1
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8", "192.0.2.10"]
+    posting = f.published_posting()
+
+    def post(n, forwarded):
+        return client.post(
+            apply_url(posting),
+            form_data(posting, email=f"personne{n}@example.org"),
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=forwarded,
+        ).status_code
+
+    assert post(1, "198.51.100.7, 192.0.2.10") == 302
+    assert (
+        post(2, "203.0.113.1, 198.51.100.7, 192.0.2.10, 10.0.0.2") == 429
+    )  # the forged left entry is ignored
+    assert post(3, "198.51.100.8, 192.0.2.10") == 302
+
+
+def test_addresses_of_one_ipv6_network_share_a_count(client, settings):
+    settings.APPLY_RATE_LIMIT = 1
+    posting = f.published_posting()
+
+    first = client.post(apply_url(posting), form_data(posting), REMOTE_ADDR="2001:db8:1:2::10")
+    same_network = client.post(
+        apply_url(posting), form_data(posting, email="b@example.org"), REMOTE_ADDR="2001:db8:1:2:ffff::99"
+    )
+    other_network = client.post(
+        apply_url(posting), form_data(posting, email="c@example.org"), REMOTE_ADDR="2001:db8:1:3::10"
+    )
+
+    assert (first.status_code, same_network.status_code, other_network.status_code) == (302, 429, 302)
+
+
+def test_the_count_is_kept_in_the_shared_default_cache(client, settings):
+    from django.core.cache import caches
+
+    settings.APPLY_RATE_LIMIT = 1
+    posting = f.published_posting()
+    client.post(apply_url(posting), form_data(posting), REMOTE_ADDR="192.0.2.1")
+    assert (
+        client.post(
+            apply_url(posting), form_data(posting, email="b@example.org"), REMOTE_ADDR="192.0.2.1"
+        ).status_code
+        == 429
+    )
+
+    # Whatever process serves the next request reads the same store (CACHE_URL): emptied, the count restarts.
+    caches[settings.RATELIMIT_USE_CACHE].clear()
+
+    assert (
+        client.post(
+            apply_url(posting), form_data(posting, email="b@example.org"), REMOTE_ADDR="192.0.2.1"
+        ).status_code
+        == 302
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "outcome"),
+    [
+        ("", "[]"),
+        ("10.0.0.1, 192.168.0.0/16", "['10.0.0.1', '192.168.0.0/16']"),
+        ("proxy.local", "not an address"),
+    ],
+)
+def test_trusted_proxies_are_read_from_the_environment_and_checked_at_start_up(value, outcome):
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import django; from django.conf import settings; django.setup(); print(settings.TRUSTED_PROXIES)"
+    )
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "TRUSTED_PROXIES": value}
+
+    result = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True)
+
+    assert outcome in result.stdout + result.stderr
 
 
 def test_it_refuses_a_service_civique_application_without_the_eligibility_box(client):

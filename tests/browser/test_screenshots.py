@@ -88,7 +88,7 @@ def test_screenshots_of_the_main_pages(browser, live_server, backoffice_data):
                 ("listing", "/"),
                 ("detail", posting.get_absolute_url()),
                 ("apply", f"/offres/{posting.slug}/candidater/"),
-                ("confirmation", f"/candidature/{application.uuid}/confirmation/"),
+                ("confirmation", f"/offres/{posting.slug}/candidater/confirmation/"),
             ):
                 browsing.goto(path)
                 assert page_width(page) <= viewport["width"]
