@@ -121,6 +121,10 @@ else:
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "passerelle"}
     }
 
+# The page cache (postings/page_cache.py): how long a public page is replayed to visitors without a session,
+# at most (never past the next deadline). 0 switches it off: every request renders its page.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
+
 # django-axes first: it refuses a locked-out (username, IP) pair before any password is checked. It needs the
 # request: in tests, prefer `client.force_login(user)`; `client.login()` must pass `request=HttpRequest()`.
 AUTHENTICATION_BACKENDS = [
