@@ -47,8 +47,6 @@ class Application(models.Model):
         REJECTED = "rejected", _("Non retenue")
         WITHDRAWN = "withdrawn", _("Retirée")
 
-    FINAL_STATUSES = (Status.ACCEPTED, Status.DECLINED, Status.REJECTED, Status.WITHDRAWN)
-
     class LanguageLevel(models.TextChoices):
         """The level a candidate declares in each language the posting asks for (CEFR)."""
 
@@ -135,21 +133,10 @@ class Application(models.Model):
         return reverse("applications:status", kwargs={"uuid": self.uuid})
 
     def can_be_withdrawn(self) -> bool:
-        return self.status not in self.FINAL_STATUSES
+        """Whether the pipeline's table has a withdraw move from this status (applications/pipeline.py)."""
+        from applications import pipeline  # the pipeline imports this module
 
-    def withdraw(self, *, now=None) -> "StatusChange":
-        """The candidate takes their application back (from their private link). Writes the history row."""
-        if not self.can_be_withdrawn():
-            raise ValueError("Only an application still in progress can be withdrawn.")
-        now = now or timezone.now()
-        change = StatusChange.objects.create(
-            application=self, changed_at=now, from_status=self.status, to_status=self.Status.WITHDRAWN
-        )
-        self.status = self.Status.WITHDRAWN
-        self.status_changed_at = now
-        self.last_candidate_action_at = now
-        self.save(update_fields=["status", "status_changed_at", "last_candidate_action_at"])
-        return change
+        return pipeline.transition_to(self.Status.WITHDRAWN, source=self.status) is not None
 
     def stored_files(self) -> list[str]:
         """Names in storage of the files this application owns."""
