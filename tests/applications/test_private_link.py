@@ -99,3 +99,12 @@ def test_after_deleting_the_candidate_may_apply_again(
 
     assert response.status_code == 302
     assert Application.objects.count() == 1
+
+
+@pytest.mark.parametrize("page", ["confirmation", "status", "withdraw", "delete"])
+def test_every_page_behind_the_private_link_asks_search_engines_not_to_index_it(client, application, page):
+    """They show the candidate's e-mail and reference (docs/security.md)."""
+    response = client.get(reverse(f"applications:{page}", kwargs={"uuid": application.uuid}))
+
+    assert response.status_code == 200
+    assert '<meta name="robots" content="noindex">' in response.content.decode()
