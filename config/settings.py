@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "organisations",
     "postings",
     "applications",
+    # Project tooling (manage.py compile_catalogues, runserver_with_worker): no models, no pages.
+    "tooling",
 ]
 
 MIDDLEWARE = [

@@ -97,7 +97,7 @@ def cast(db):
 
 def pytest_configure(config):
     """Compile the translation catalogues before any test renders a page: the .mo files are not committed
-    (see postings/management/commands/compile_catalogues.py)."""
+    (see tooling/management/commands/compile_catalogues.py)."""
     from django.core.management import call_command
     from django.utils.translation import trans_real
 
