@@ -171,7 +171,8 @@ STORAGES = {
 }
 WHITENOISE_MAX_AGE = 31536000 if not DEBUG else 0
 
-# Email (Django 6.1 MAILERS): console in development, SMTP when EMAIL_HOST is set.
+# Email (Django 6.1 MAILERS): printed as text on the console in development (tooling/mail.py), SMTP when
+# EMAIL_HOST is set.
 EMAIL_HOST = env_str("EMAIL_HOST", "")
 if EMAIL_HOST:
     MAILERS = {
@@ -189,7 +190,7 @@ if EMAIL_HOST:
     }
 else:
     MAILERS = {
-        "default": {"BACKEND": env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}
+        "default": {"BACKEND": env_str("EMAIL_BACKEND", "tooling.mail.EmailBackend")}
     }
 del EMAIL_HOST
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Passerelle <noreply@passerelle.localhost>")
