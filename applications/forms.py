@@ -171,13 +171,13 @@ class ApplicationForm(forms.Form):
 
     def clean_cv(self):
         upload = self.cleaned_data["cv"]
-        self.cv_document = check_document(upload, max_size=settings.APPLICATION_MAX_FILE_SIZE)
+        check_document(upload, max_size=settings.APPLICATION_MAX_FILE_SIZE)
         return upload
 
     def clean_letter_file(self):
         upload = self.cleaned_data.get("letter_file")
         if upload:
-            self.letter_document = check_document(upload, max_size=settings.APPLICATION_MAX_FILE_SIZE)
+            check_document(upload, max_size=settings.APPLICATION_MAX_FILE_SIZE)
         return upload
 
     def clean_letter_text(self):

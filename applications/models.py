@@ -467,10 +467,6 @@ class ExportJob(models.Model):
     def is_ready(self) -> bool:
         return self.status == self.Status.DONE and bool(self.file)
 
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
-
     # Transitions (the export task calls these) -------------------------------------------------------
 
     def mark_running(self) -> None:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from organisations.admin_reach import InReachAdmin, ReachListFilter
-from organisations.models import Membership, Organisation
+from organisations.models import Organisation
 from postings.models import (
     TRANSLATED_POSTING_FIELDS,
     TRANSLATION_LANGUAGES,
@@ -33,10 +33,6 @@ STALE_MESSAGE = _(
     "Cette offre a été modifiée par quelqu'un d'autre depuis que vous l'avez ouverte. Vos changements n'ont "
     "pas été enregistrés : rechargez la page pour voir la version actuelle, puis refaites vos modifications."
 )
-
-
-def _is_coordinator(user) -> bool:
-    return Membership.objects.filter(user=user, role=Membership.Role.COORDINATOR).exists()
 
 
 class SessionReachListFilter(ReachListFilter):

@@ -546,9 +546,6 @@ class Posting(models.Model):
         now = now or timezone.now()
         return self.status == self.Status.PUBLISHED and (self.deadline is None or self.deadline > now)
 
-    def is_public(self) -> bool:
-        return self.status in (self.Status.PUBLISHED, self.Status.CLOSED)
-
     def days_left(self, now=None) -> int | None:
         if self.deadline is None or not self.is_open(now):
             return None

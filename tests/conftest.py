@@ -51,12 +51,6 @@ def _private_media(settings, tmp_path):
     }
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    """The cast has four users: a production-strength hasher costs about a second each."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def cast(db):
     """The fixed cast of the back-office tests.

@@ -125,12 +125,6 @@ def assert_header_trio(response) -> None:
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # The cast hashes four passwords; the production hasher is slow on purpose, which tests do not need.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def error_urls(settings):
     settings.ROOT_URLCONF = __name__

@@ -35,7 +35,7 @@ def test_it_creates_the_requested_numbers_of_valid_rows():
         assert posting.languages.filter(language="fr").exists()
     for application in Application.objects.filter(reference__startswith="BENCH-"):
         application.full_clean(exclude=["cv", "letter_file"])
-        assert application.posting.is_public()
+        assert Posting.objects.published().filter(pk=application.posting_id).exists()
         assert application.letter_text or application.letter_file
 
 
