@@ -11,11 +11,11 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from applications.files import check_document
+from applications.models import Application
 from postings import widgets
+from postings.eligibility import age_range
 from postings.models import Posting
-
-from .files import check_document
-from .models import Application
 
 # Nothing here asks for a date of birth, a nationality, a photo, a family situation, a social security
 # number or bank details: a recruitment may not ask for them. The eligibility self-check confirms the
@@ -224,24 +224,8 @@ def eligibility_conditions(posting: Posting) -> list[str]:
     """What a candidate must confirm for the posting's scheme; empty when there is nothing to confirm."""
     conditions: list[str] = []
     if posting.scheme == Posting.Scheme.SERVICE_CIVIQUE:
-        if posting.min_age is not None and posting.max_age is not None:
-            age = _("Avoir entre %(min)s et %(max)s ans au début de la mission") % {
-                "min": posting.min_age,
-                "max": posting.max_age,
-            }
-        elif posting.max_age is not None:
-            age = _("Avoir %(max)s ans au plus au début de la mission") % {"max": posting.max_age}
-        elif posting.min_age is not None:
-            age = _("Avoir au moins %(min)s ans au début de la mission") % {"min": posting.min_age}
-        else:
-            age = ""
-        if age and posting.max_age_with_disability:
-            age = _("%(age)s (jusqu'à %(max)s ans pour une personne en situation de handicap)") % {
-                "age": age,
-                "max": posting.max_age_with_disability,
-            }
-        if age:
-            conditions.append(f"{age}.")
+        if ages := age_range(posting):
+            conditions.append(_("Avoir l'âge demandé au début de la mission : %(ages)s.") % {"ages": ages})
         conditions.append(
             str(
                 _(

@@ -8,6 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
+from postings.eligibility import age_range
 from postings.filters import PostingFilter
 from postings.models import Posting, PostingOrganisation, Session
 from postings.pagination import paginate_with_total
@@ -124,6 +125,7 @@ class PostingDetailView(DetailView):
             phases=posting.phases_for_display(),
             is_open=posting.is_open(),
             days_left=posting.days_left(),
+            age_range=age_range(posting),
         )
         return context
 

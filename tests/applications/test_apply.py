@@ -99,8 +99,10 @@ def test_service_civique_lists_age_bounds_and_residence_rule_with_one_box(client
     response = client.get(apply_url(posting))
 
     content = response.content.decode()
-    assert "entre 16 et 25 ans" in content
-    assert "jusqu&#x27;à 30 ans" in content
+    assert (
+        "Avoir l&#x27;âge demandé au début de la mission : de 16 à 25 ans, "
+        "jusqu&#x27;à 30 ans pour les personnes en situation de handicap." in content
+    )
     assert "titre de séjour" in content
     assert content.count('name="eligibility_confirmed"') == 1
 
