@@ -1,11 +1,9 @@
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Subquery, Value, When
 from django.template.loader import render_to_string
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, linebreaks
@@ -393,16 +391,14 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
                     messages.WARNING,
                 )
             return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Répondre aux candidat·es"),
-            "opts": self.model._meta,
-            "form": form,
-            "queryset": queryset,
-            "action": "answer_candidates",
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/applications/application/answer.html", context)
+        return self.action_form_page(
+            request,
+            queryset,
+            form=form,
+            template="admin/applications/application/answer.html",
+            title=_("Répondre aux candidat·es"),
+            action="answer_candidates",
+        )
 
     @admin.action(description=_("Effacer (demande RGPD)"), permissions=["erase"])
     def erase_on_request(self, request, queryset):
@@ -423,16 +419,14 @@ class ApplicationAdmin(ExportMixin, InReachAdmin):
                 messages.SUCCESS,
             )
             return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": _("Effacer des candidatures (demande RGPD)"),
-            "opts": self.model._meta,
-            "form": form,
-            "queryset": queryset,
-            "action": "erase_on_request",
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/applications/application/erase.html", context)
+        return self.action_form_page(
+            request,
+            queryset,
+            form=form,
+            template="admin/applications/application/erase.html",
+            title=_("Effacer des candidatures (demande RGPD)"),
+            action="erase_on_request",
+        )
 
 
 @admin.register(ReplyTemplate)

@@ -1,11 +1,9 @@
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -398,18 +396,6 @@ class PostingAdmin(InReachAdmin):
             request, ngettext("%(count)s offre archivée.", "%(count)s offres archivées.", count), count
         )
 
-    def _intermediate_page(self, request, queryset, *, form, template, title, action):
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "opts": self.model._meta,
-            "form": form,
-            "queryset": queryset,
-            "action": action,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, template, context)
-
     @admin.action(description=_("Rouvrir avec une nouvelle date limite"), permissions=["change"])
     def reopen(self, request, queryset):
         form = ReopenForm(request.POST if "apply" in request.POST else None)
@@ -429,7 +415,7 @@ class PostingAdmin(InReachAdmin):
             self.message_user(
                 request, _("La date limite n'a pas été acceptée : voyez le formulaire."), messages.ERROR
             )
-        return self._intermediate_page(
+        return self.action_form_page(
             request,
             queryset,
             form=form,
@@ -469,7 +455,7 @@ class PostingAdmin(InReachAdmin):
                 messages.SUCCESS,
             )
             return None
-        return self._intermediate_page(
+        return self.action_form_page(
             request,
             queryset,
             form=form,
