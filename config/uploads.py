@@ -1,9 +1,9 @@
 """Django's upload handlers, reading request bodies in larger chunks.
 
 Django reads a multipart body 64 KB at a time, and each chunk goes through gunicorn's body reader, the
-multipart parser and the handler in Python. With 256 KB chunks receiving a 1 MB CV costs the server ~3.3 ms
-of CPU instead of ~5.1 ms (bench/apply_floor.py, three runs each); 512 KB gained little more. What is kept in
-memory or spooled to a temporary file is decided as before (FILE_UPLOAD_MAX_MEMORY_SIZE).
+multipart parser and the handler in Python: larger chunks mean fewer trips for the same CV (the figures, and
+why not 512 KB, are in bench/NOTES.md). What is kept in memory or spooled to a temporary file is decided as
+before (FILE_UPLOAD_MAX_MEMORY_SIZE).
 """
 
 from django.core.files import uploadhandler
