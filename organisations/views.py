@@ -8,6 +8,7 @@ from organisations.models import Organisation
 
 
 class OrganisationDetailView(DetailView):
+    http_method_names = ["get", "head", "options"]  # a public page reads, never writes
     model = Organisation
     template_name = "organisations/organisation_detail.html"
     context_object_name = "organisation"

@@ -36,6 +36,7 @@ def with_card_relations(queryset: QuerySet) -> QuerySet:
 
 
 class PostingListView(ListView):
+    http_method_names = ["get", "head", "options"]  # a public page reads, never writes
     template_name = "postings/posting_list.html"
     context_object_name = "postings"
     paginate_by = PER_PAGE_CHOICES[0]
@@ -101,6 +102,7 @@ class PostingListView(ListView):
 
 
 class PostingDetailView(DetailView):
+    http_method_names = ["get", "head", "options"]  # a public page reads, never writes
     template_name = "postings/posting_detail.html"
     context_object_name = "posting"
 
@@ -131,6 +133,7 @@ class PostingDetailView(DetailView):
 
 
 class SessionDetailView(DetailView):
+    http_method_names = ["get", "head", "options"]  # a public page reads, never writes
     template_name = "postings/session_detail.html"
     context_object_name = "session"
     queryset = Session.objects.select_related("programme__operator").prefetch_related("phases")
