@@ -14,20 +14,20 @@ from postings.models import Posting, Session
 
 class Command(BaseCommand):
     help = (
-        "Exporte les candidatures (une ligne par candidature) en CSV ou XLSX. "
-        "Filtres facultatifs : offre, organisation (tout rôle sur l'offre, ou opératrice du programme), session."
+        "Export applications (one row each) as CSV or XLSX. Optional filters: posting, organisation (any role "
+        "on the posting, or operator of the programme), session."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--posting", metavar="SLUG", help="Identifiant d'URL d'une offre.")
-        parser.add_argument("--organisation", metavar="SLUG", help="Identifiant d'URL d'une organisation.")
-        parser.add_argument("--session", metavar="SLUG", help="Identifiant d'URL d'une session.")
+        parser.add_argument("--posting", metavar="SLUG", help="A posting's URL slug.")
+        parser.add_argument("--organisation", metavar="SLUG", help="An organisation's URL slug.")
+        parser.add_argument("--session", metavar="SLUG", help="A session's URL slug.")
         parser.add_argument("--format", required=True, choices=["csv", "xlsx"], dest="fmt")
         parser.add_argument(
             "--output",
             required=True,
             metavar="FILE",
-            help="Fichier à écrire, ou « - » pour la sortie standard (CSV).",
+            help="File to write, or '-' for standard output (CSV).",
         )
 
     def handle(self, *args, posting, organisation, session, fmt, output, **options):
