@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.formats import number_format
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 # Limits for zip-based documents. An ordinary CV in DOCX or ODT holds a few dozen entries and a few MB.
@@ -30,7 +31,16 @@ ZIP_MAX_READ = 2 * 1024 * 1024
 DISPLAY_NAME_MAX_LENGTH = 100
 
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
-GENERIC_REFUSAL = _("Le fichier doit être un PDF, DOCX ou ODT de 5 Mo au plus.")
+
+
+def size_limit() -> str:
+    """The upload limit as a person reads it, in MB ("5"): from APPLICATION_MAX_FILE_SIZE, never restated."""
+    return _megabytes(settings.APPLICATION_MAX_FILE_SIZE)
+
+
+GENERIC_REFUSAL = lazy(
+    lambda: _("Le fichier doit être un PDF, DOCX ou ODT de %(max)s Mo au plus.") % {"max": size_limit()}, str
+)()
 
 
 class DocumentKind(StrEnum):

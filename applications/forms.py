@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from applications.files import check_document
+from applications.files import check_document, size_limit
 from applications.models import Application
 from postings import widgets
 from postings.eligibility import age_range
@@ -92,13 +92,19 @@ class ApplicationForm(forms.Form):
     )
     cv = forms.FileField(
         label=_("CV"),
-        help_text=_("PDF, DOCX ou ODT, 5 Mo au plus."),
+        help_text=lazy(lambda: _("PDF, DOCX ou ODT, %(max)s Mo au plus.") % {"max": size_limit()}, str)(),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.odt"}),
     )
     letter_file = forms.FileField(
         label=_("Lettre de motivation (fichier)"),
         required=False,
-        help_text=_("PDF, DOCX ou ODT, 5 Mo au plus. Ou écrivez votre lettre ci-dessous."),
+        help_text=lazy(
+            lambda: (
+                _("PDF, DOCX ou ODT, %(max)s Mo au plus. Ou écrivez votre lettre ci-dessous.")
+                % {"max": size_limit()}
+            ),
+            str,
+        )(),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.odt"}),
     )
     letter_text = forms.CharField(

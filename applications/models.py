@@ -17,6 +17,11 @@ def private_upload_to(instance, filename: str) -> str:
     return f"applications/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{suffix[:5]}"
 
 
+# An error kept for staff (a failed email, a failed export) is cut to this many characters: enough for the
+# exception and its message, never a whole traceback or a server's full answer.
+STORED_ERROR_MAX_LENGTH = 2000
+
+
 class ApplicationQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ApplicationQuerySet":
         """The one access rule for applications: the back-office, downloads and exports all use it.
@@ -285,7 +290,7 @@ class OutgoingEmail(models.Model):
         """Count the failure; schedule the next attempt, or give up after MAX_ATTEMPTS."""
         now = now or timezone.now()
         self.attempts += 1
-        self.last_error = error[:2000]
+        self.last_error = error[:STORED_ERROR_MAX_LENGTH]
         if self.attempts >= self.MAX_ATTEMPTS:
             self.status = self.Status.FAILED
         else:
@@ -483,6 +488,6 @@ class ExportJob(models.Model):
 
     def mark_failed(self, *, error: str) -> None:
         self.status = self.Status.FAILED
-        self.error = error
+        self.error = error[:STORED_ERROR_MAX_LENGTH]
         self.finished_at = timezone.now()
         self.save(update_fields=["status", "error", "finished_at"])

@@ -21,11 +21,6 @@ from .files import DocumentKind, sanitise_filename
 from .forms import ApplicationForm
 from .models import Application, DownloadLog
 
-# The blank apply form's fields are cached (templates/applications/apply.html), keyed on the postings' version
-# (postings/cache.py). With the default per-process cache, another process's change reaches this one's
-# cached fields within this many seconds, as for the public pages.
-FORM_FIELDS_CACHE_SECONDS = 60
-
 
 def _posting_for_apply(slug: str) -> Posting:
     """Public postings only: drafts and archives do not exist for candidates."""
@@ -105,7 +100,9 @@ def apply(request, slug: str):
         "posting": posting,
         "form": form,
         "fields_version": postings_cache.version(),
-        "fields_cache_seconds": FORM_FIELDS_CACHE_SECONDS,
+        # The blank form's cached fields (templates/applications/apply.html) live as long as public pages: with
+        # the default per-process cache, another process's change reaches them within that time.
+        "fields_cache_seconds": settings.PAGE_CACHE_SECONDS,
     }
     return render(request, "applications/apply.html", context, status=status)
 

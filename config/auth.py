@@ -26,7 +26,9 @@ class PasserelleModelBackend(ModelBackend):
             # "12:recruiter,40:coordinator": ids are digits and roles are slugs, so neither holds ":" nor ",".
             .annotate(
                 rows=StringAgg(
-                    Concat(Cast("organisation_id", CharField()), Value(":"), "role", output_field=CharField()),
+                    Concat(
+                        Cast("organisation_id", CharField()), Value(":"), "role", output_field=CharField()
+                    ),
                     delimiter=Value(","),
                 )
             )
@@ -45,6 +47,8 @@ class PasserelleModelBackend(ModelBackend):
             return None
         user.membership_list = [
             (int(organisation), role)
-            for organisation, role in (row.split(":") for row in (user.membership_rows or "").split(",") if row)
+            for organisation, role in (
+                row.split(":") for row in (user.membership_rows or "").split(",") if row
+            )
         ]
         return user

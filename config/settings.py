@@ -189,9 +189,7 @@ if EMAIL_HOST:
         }
     }
 else:
-    MAILERS = {
-        "default": {"BACKEND": env_str("EMAIL_BACKEND", "tooling.mail.EmailBackend")}
-    }
+    MAILERS = {"default": {"BACKEND": env_str("EMAIL_BACKEND", "tooling.mail.EmailBackend")}}
 del EMAIL_HOST
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Passerelle <noreply@passerelle.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 
 
 def age_range(posting) -> str:
-    """"de 16 à 25 ans, jusqu'à 30 ans pour les personnes en situation de handicap", or "" without bounds.
+    """ "de 16 à 25 ans, jusqu'à 30 ans pour les personnes en situation de handicap", or "" without bounds.
 
     Says only the bounds the posting gives: a missing minimum or maximum is not filled in.
     """

@@ -715,3 +715,17 @@ def test_the_privacy_notice_ignores_an_unknown_or_unpublished_posting(client):
         response = client.get(f"/confidentialite/?offre={slug}")
         assert response.status_code == 200
         assert "les responsables du traitement sont" not in response.content.decode()
+
+
+def test_the_upload_limit_shown_and_enforced_follows_the_setting(client, settings):
+    settings.APPLICATION_MAX_FILE_SIZE = 2 * 1024 * 1024
+    posting = f.published_posting()
+
+    page = client.get(apply_url(posting)).content.decode()
+    response = client.post(
+        apply_url(posting), form_data(posting, cv=upload("cv.txt", b"plain text, not a CV"))
+    )
+
+    assert "PDF, DOCX ou ODT, 2 Mo au plus." in page
+    assert "5 Mo" not in page
+    assert "Le fichier doit être un PDF, DOCX ou ODT de 2 Mo au plus." in response.content.decode()

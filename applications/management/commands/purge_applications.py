@@ -61,7 +61,9 @@ class Command(BaseCommand):
         self.stdout.write(f"{review.accepted_count} accepted application(s) out of scope (kept).")
 
         if not apply:
-            self.stdout.write("Nothing deleted: run with --apply to delete these applications and their files.")
+            self.stdout.write(
+                "Nothing deleted: run with --apply to delete these applications and their files."
+            )
             return
         result = retention.purge(now)
         for reference in result.skipped:

@@ -54,9 +54,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--no-demo", action="store_true", help="Load only the real reference data."
-        )
+        parser.add_argument("--no-demo", action="store_true", help="Load only the real reference data.")
 
     def handle(self, *args, no_demo: bool = False, **options):
         objects = json.loads(FIXTURE.read_text(encoding="utf-8"))
