@@ -432,8 +432,16 @@ def test_the_rate_limit_counts_per_address(client, settings):
     other = client.post(
         apply_url(posting), form_data(posting, email="b@example.org"), REMOTE_ADDR="192.0.2.2"
     )
+    again = client.post(
+        apply_url(posting), form_data(posting, email="c@example.org"), REMOTE_ADDR="192.0.2.1"
+    )
 
-    assert (first.status_code, other.status_code) == (302, 302)
+    # The second address has its own count, and the first address's count holds: the limit is on.
+    assert (first.status_code, other.status_code, again.status_code) == (302, 302, 429)
+    assert set(Application.objects.values_list("email", flat=True)) == {
+        form_data(posting)["email"],
+        "b@example.org",
+    }
 
 
 def test_the_privacy_page_says_who_what_how_long_rights_and_where_to_complain(client):
