@@ -1,3 +1,10 @@
+"""The back-office for applications: the list with its duplicate flag and reach filters, the change page with
+history and notes, and the actions (move in the pipeline, answer candidates, erase on request, export).
+
+Longer than ~400 lines because the application screen and its actions are one piece of work for recruiters;
+exports live in their own modules, the reach plumbing in organisations/admin_reach.py.
+"""
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError

@@ -1,3 +1,10 @@
+"""Applications and what hangs off them: status history, recruiters' notes, the outbox of emails, download
+logs, answers to candidates and export jobs.
+
+Longer than ~400 lines because these models share the application's lifetime (erasure deletes them together,
+retention reads them together); each class is short.
+"""
+
 import uuid
 from datetime import timedelta
 

@@ -1,3 +1,10 @@
+"""The back-office for programmes, sessions and postings: forms with the posting's parts as inlines, reach
+filters, and the posting actions (publish, close, archive, reopen, duplicate) with their intermediate pages.
+
+Longer than ~400 lines because the posting's admin form, its inlines and its actions are one screen; the
+shared reach plumbing lives in organisations/admin_reach.py.
+"""
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError

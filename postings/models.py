@@ -1,3 +1,11 @@
+"""Programmes, sessions and phases, postings and their parts (places, languages, requirements, pay lines,
+organisations in their roles), each with the QuerySet that carries its rules.
+
+Longer than ~400 lines on purpose: a posting is one document with many small parts, and keeping the parts
+beside the posting keeps the one open/closed rule and the one access rule in one file. Split candidates if it
+grows: the posting's parts into `postings/parts.py`.
+"""
+
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
