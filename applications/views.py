@@ -10,7 +10,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 from django.views.generic import TemplateView
 
 from postings import cache as postings_cache
@@ -107,6 +107,7 @@ def apply(request, slug: str):
     return render(request, "applications/apply.html", context, status=status)
 
 
+@require_safe
 def confirmation(request, uuid):
     application = get_object_or_404(Application.objects.select_related("posting"), uuid=uuid)
     return render(request, "applications/confirmation.html", {"application": application})
@@ -118,6 +119,7 @@ def _own_application(uuid) -> Application:
     )
 
 
+@require_safe
 def status(request, uuid):
     """The candidate's private page, reached through the link in their receipt."""
     application = _own_application(uuid)
@@ -182,10 +184,12 @@ def my_data(request, uuid):
 
 
 class DeletedView(TemplateView):
+    http_method_names = ["get", "head", "options"]
     template_name = "applications/deleted.html"
 
 
 class PrivacyView(TemplateView):
+    http_method_names = ["get", "head", "options"]
     """The privacy notice; reached from an apply form (`?offre=<slug>`), it names that posting's controllers."""
 
     template_name = "applications/privacy.html"
@@ -214,6 +218,7 @@ class PrivacyView(TemplateView):
         return context
 
 
+@require_safe
 @staff_member_required
 def download(request, uuid, document: str):
     """A candidate's CV or letter, for the back-office people who can see the application."""
