@@ -4,7 +4,6 @@ import io
 import zipfile
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 MINIMAL_PDF = (
@@ -131,14 +130,6 @@ def stored_files(settings) -> list:
 
     root = Path(settings.PRIVATE_MEDIA_ROOT)
     return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limit():
-    """The rate limit lives in the cache: every test starts with a clean count."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
