@@ -71,6 +71,6 @@ def build_export(job_uuid: str) -> int | None:
         job.mark_done(row_count=row_count)
     except Exception as exc:
         logger.exception("Export job %s failed", job.uuid)
-        job.mark_failed(error=f"{type(exc).__name__}: {exc}"[:2000])
+        job.mark_failed(error=f"{type(exc).__name__}: {exc}")
         raise
     return row_count

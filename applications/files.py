@@ -18,12 +18,25 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.formats import number_format
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from applications.files_office import NotAnOfficeDocument, check_office_document
 from applications.files_pdf import check_pdf
 
 DISPLAY_NAME_MAX_LENGTH = 100
+
+ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
+
+
+def size_limit() -> str:
+    """The upload limit as a person reads it, in MB ("5"): from APPLICATION_MAX_FILE_SIZE, never restated."""
+    return _megabytes(settings.APPLICATION_MAX_FILE_SIZE)
+
+
+GENERIC_REFUSAL = lazy(
+    lambda: _("Le fichier doit être un PDF, DOCX ou ODT de %(max)s Mo au plus.") % {"max": size_limit()}, str
+)()
 
 
 class DocumentKind(StrEnum):

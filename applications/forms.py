@@ -10,11 +10,11 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from applications.files import DocumentField, size_limit
+from applications.models import Application
 from postings import widgets
+from postings.eligibility import age_range
 from postings.models import Posting
-
-from .files import DocumentField
-from .models import Application
 
 # Nothing here asks for a date of birth, a nationality, a photo, a family situation, a social security
 # number or bank details: a recruitment may not ask for them. The eligibility self-check confirms the
@@ -89,11 +89,20 @@ class ApplicationForm(forms.Form):
         choices=_country_choices,
         widget=widgets.Select(attrs={"autocomplete": "country"}),
     )
-    cv = DocumentField(label=_("CV"), help_text=_("PDF, DOCX ou ODT, 5 Mo au plus."))
+    cv = DocumentField(
+        label=_("CV"),
+        help_text=lazy(lambda: _("PDF, DOCX ou ODT, %(max)s Mo au plus.") % {"max": size_limit()}, str)(),
+    )
     letter_file = DocumentField(
         label=_("Lettre de motivation (fichier)"),
         required=False,
-        help_text=_("PDF, DOCX ou ODT, 5 Mo au plus. Ou écrivez votre lettre ci-dessous."),
+        help_text=lazy(
+            lambda: (
+                _("PDF, DOCX ou ODT, %(max)s Mo au plus. Ou écrivez votre lettre ci-dessous.")
+                % {"max": size_limit()}
+            ),
+            str,
+        )(),
     )
     letter_text = forms.CharField(
         label=_("Lettre de motivation (texte)"),
@@ -207,24 +216,8 @@ def eligibility_conditions(posting: Posting) -> list[str]:
     """What a candidate must confirm for the posting's scheme; empty when there is nothing to confirm."""
     conditions: list[str] = []
     if posting.scheme == Posting.Scheme.SERVICE_CIVIQUE:
-        if posting.min_age is not None and posting.max_age is not None:
-            age = _("Avoir entre %(min)s et %(max)s ans au début de la mission") % {
-                "min": posting.min_age,
-                "max": posting.max_age,
-            }
-        elif posting.max_age is not None:
-            age = _("Avoir %(max)s ans au plus au début de la mission") % {"max": posting.max_age}
-        elif posting.min_age is not None:
-            age = _("Avoir au moins %(min)s ans au début de la mission") % {"min": posting.min_age}
-        else:
-            age = ""
-        if age and posting.max_age_with_disability:
-            age = _("%(age)s (jusqu'à %(max)s ans pour une personne en situation de handicap)") % {
-                "age": age,
-                "max": posting.max_age_with_disability,
-            }
-        if age:
-            conditions.append(f"{age}.")
+        if ages := age_range(posting):
+            conditions.append(_("Avoir l'âge demandé au début de la mission : %(ages)s.") % {"ages": ages})
         conditions.append(
             str(
                 _(

@@ -39,10 +39,6 @@ class StorageReport:
     row_count: int
     file_count: int
 
-    @property
-    def is_healthy(self) -> bool:
-        return not (self.orphans or self.missing or self.empty)
-
 
 def walk(storage: Storage, root: str = UPLOAD_ROOT) -> Iterator[str]:
     """Every file name under `root`, as the storage names it (forward slashes)."""

@@ -1,3 +1,10 @@
+"""Applications and what hangs off them: status history, recruiters' notes, the outbox of emails, download
+logs, answers to candidates and export jobs.
+
+Longer than ~400 lines because these models share the application's lifetime (erasure deletes them together,
+retention reads them together); each class is short.
+"""
+
 import uuid
 from datetime import timedelta
 
@@ -35,6 +42,11 @@ def describe_languages(declared, *, locale: str | None = None, levels: dict[str,
     return " ; ".join(f"{name} : {level}" for name, level in named)
 
 
+# An error kept for staff (a failed email, a failed export) is cut to this many characters: enough for the
+# exception and its message, never a whole traceback or a server's full answer.
+STORED_ERROR_MAX_LENGTH = 2000
+
+
 class ApplicationQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ApplicationQuerySet":
         """The one access rule for applications: the back-office, downloads and exports all use it.
@@ -68,8 +80,6 @@ class Application(models.Model):
         DECLINED = "declined", _("Déclinée par la personne")
         REJECTED = "rejected", _("Non retenue")
         WITHDRAWN = "withdrawn", _("Retirée")
-
-    FINAL_STATUSES = (Status.ACCEPTED, Status.DECLINED, Status.REJECTED, Status.WITHDRAWN)
 
     class LanguageLevel(models.TextChoices):
         """The level a candidate declares in each language the posting asks for (CEFR)."""
@@ -157,21 +167,10 @@ class Application(models.Model):
         return reverse("applications:status", kwargs={"uuid": self.uuid})
 
     def can_be_withdrawn(self) -> bool:
-        return self.status not in self.FINAL_STATUSES
+        """Whether the pipeline's table has a withdraw move from this status (applications/pipeline.py)."""
+        from applications import pipeline  # the pipeline imports this module
 
-    def withdraw(self, *, now=None) -> "StatusChange":
-        """The candidate takes their application back (from their private link). Writes the history row."""
-        if not self.can_be_withdrawn():
-            raise ValueError("Only an application still in progress can be withdrawn.")
-        now = now or timezone.now()
-        change = StatusChange.objects.create(
-            application=self, changed_at=now, from_status=self.status, to_status=self.Status.WITHDRAWN
-        )
-        self.status = self.Status.WITHDRAWN
-        self.status_changed_at = now
-        self.last_candidate_action_at = now
-        self.save(update_fields=["status", "status_changed_at", "last_candidate_action_at"])
-        return change
+        return pipeline.transition_to(self.Status.WITHDRAWN, source=self.status) is not None
 
     def stored_files(self) -> list[str]:
         """Names in storage of the files this application owns."""
@@ -321,7 +320,7 @@ class OutgoingEmail(models.Model):
         """Count the failure; schedule the next attempt, or give up after MAX_ATTEMPTS."""
         now = now or timezone.now()
         self.attempts += 1
-        self.last_error = error[:2000]
+        self.last_error = error[:STORED_ERROR_MAX_LENGTH]
         if self.attempts >= self.MAX_ATTEMPTS:
             self.status = self.Status.FAILED
         else:
@@ -633,10 +632,6 @@ class ExportJob(models.Model):
     def is_ready(self) -> bool:
         return self.status == self.Status.DONE and bool(self.file)
 
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
-
     # Transitions (the export task calls these) -------------------------------------------------------
 
     def mark_running(self) -> None:
@@ -653,6 +648,6 @@ class ExportJob(models.Model):
 
     def mark_failed(self, *, error: str) -> None:
         self.status = self.Status.FAILED
-        self.error = error
+        self.error = error[:STORED_ERROR_MAX_LENGTH]
         self.finished_at = timezone.now()
         self.save(update_fields=["status", "error", "finished_at"])

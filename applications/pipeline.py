@@ -25,6 +25,7 @@ class Transition:
     target: str
 
 
+# The statuses still in progress: the one definition of "open" (a candidate can withdraw, a recruiter reject).
 OPEN = (Status.RECEIVED, Status.IN_REVIEW, Status.SHORTLISTED, Status.INTERVIEW, Status.OFFERED)
 
 TRANSITIONS: tuple[Transition, ...] = (

@@ -8,11 +8,10 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from applications import emails, pipeline
+from applications.files import checked
+from applications.models import Application, OutgoingEmail, StatusChange
 from postings.models import Posting
-
-from . import emails
-from .files import checked
-from .models import Application, OutgoingEmail, StatusChange
 
 logger = logging.getLogger(__name__)
 
@@ -202,5 +201,7 @@ def withdraw_application(application: Application) -> None:
     with transaction.atomic():
         locked = Application.objects.select_for_update().get(pk=application.pk)
         if locked.can_be_withdrawn():  # A second click, or a decision taken meanwhile: nothing to do.
-            locked.withdraw()
+            change = pipeline.move(locked, to=Application.Status.WITHDRAWN, by=None)
+            locked.last_candidate_action_at = change.changed_at
+            locked.save(update_fields=["last_candidate_action_at"])
     application.refresh_from_db()

@@ -4,7 +4,7 @@ application. Access is the admin site's rule (`organisations.staff.staff_require
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from organisations.staff import staff_required
 
@@ -13,7 +13,7 @@ from .models import Application, DownloadLog
 from .private_responses import file_response
 
 
-@require_GET
+@require_safe
 @staff_required
 def download(request, uuid, document: str):
     """A candidate's CV or letter; each download is logged."""

@@ -13,7 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django.views.generic import TemplateView
 
 from postings import cache as postings_cache
@@ -25,11 +25,6 @@ from .forms import ApplicationForm
 from .models import Application
 from .private_responses import file_response, private_page
 from .ratelimits import apply_rate_limited
-
-# The blank apply form's fields are cached (templates/applications/apply.html), keyed on the postings' version
-# (postings/cache.py). With the default per-process cache, another process's change reaches this one's
-# cached fields within this many seconds, as for the public pages.
-FORM_FIELDS_CACHE_SECONDS = 60
 
 
 def _posting_for_apply(slug: str) -> Posting:
@@ -92,12 +87,14 @@ def apply(request, slug: str):
         "posting": posting,
         "form": form,
         "fields_version": postings_cache.version(),
-        "fields_cache_seconds": FORM_FIELDS_CACHE_SECONDS,
+        # The blank form's cached fields (templates/applications/apply.html) live as long as public pages: with
+        # the default per-process cache, another process's change reaches them within that time.
+        "fields_cache_seconds": settings.PAGE_CACHE_SECONDS,
     }
     return render(request, "applications/apply.html", context, status=status)
 
 
-@require_GET
+@require_safe
 def sent(request, slug: str):
     """After an application is sent, whether it was new or the address had already applied: one page that
     says the same in both cases (the receipt, or a notice to the address's owner, goes by e-mail)."""
@@ -105,7 +102,7 @@ def sent(request, slug: str):
     return render(request, "applications/sent.html", {"posting": posting})
 
 
-@require_GET
+@require_safe
 @private_page
 def confirmation(request, uuid):
     """The page applying led to before `sent`, behind the application's secret UUID: kept for the links
@@ -120,7 +117,7 @@ def _own_application(uuid) -> Application:
     )
 
 
-@require_GET
+@require_safe
 @private_page
 def status(request, uuid):
     """The candidate's private page, reached through the link in their receipt."""
@@ -158,7 +155,7 @@ def delete(request, uuid):
     return render(request, "applications/delete_confirm.html", {"application": application})
 
 
-@require_GET
+@require_safe
 def my_data(request, uuid):
     """Everything Passerelle holds about the candidate for this application, as a ZIP: `donnees.json` and
     the documents they sent, under their sanitised names. A download changes nothing, so GET."""
@@ -186,10 +183,12 @@ def my_data(request, uuid):
 
 
 class DeletedView(TemplateView):
+    http_method_names = ["get", "head", "options"]
     template_name = "applications/deleted.html"
 
 
 class PrivacyView(TemplateView):
+    http_method_names = ["get", "head", "options"]
     """The privacy notice; reached from an apply form (`?offre=<slug>`), it names that posting's controllers."""
 
     template_name = "applications/privacy.html"

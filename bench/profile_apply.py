@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://... python bench/profile_apply.py [--rounds 200] [--profile get|post|both]
         [--pdf-size 1048576] [--top 40]
 
-Run against a database filled by `manage.py generate_bench_data`. It sets production settings (DEBUG off,
+Run against a database filled by `bench/generate_data.py`. It sets production settings (DEBUG off,
 a SECRET_KEY, plain http, the apply rate limit lifted) unless the environment already gives them, writes the
 candidates' files to a temporary folder, and calls `config.wsgi.application` with hand-built WSGI environs: the
 request bodies are built once per round outside the timed part, so the figures are the server's work only

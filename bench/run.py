@@ -5,7 +5,7 @@
         [--db-prefix NAME]
 
 For each scale (postings:applications) it creates a scratch database on 127.0.0.1 (user postgres, trust
-auth), migrates, generates the data (`manage.py generate_bench_data`), runs `collectstatic`, starts gunicorn
+auth), migrates, generates the data (`bench/generate_data.py`), runs `collectstatic`, starts gunicorn
 (DEBUG off, full middleware, plain http) on a free port, measures each scenario for a fixed time after a
 warm-up, times the CSV and XLSX exports with `/usr/bin/time -v`, stops gunicorn and drops the database.
 Every throughput is reported as a ratio to `/healthz` measured the same way in the same run. It writes
@@ -203,8 +203,12 @@ class Stack:
             self.env["PGOPTIONS"] = args.pgoptions
 
     def manage(self, *args, capture=False, timeout=1800) -> subprocess.CompletedProcess:
+        return self.script("manage.py", *args, capture=capture, timeout=timeout)
+
+    def script(self, path: str, *args, capture=False, timeout=1800) -> subprocess.CompletedProcess:
+        """Run a Python script of the project (manage.py, a bench script) with the bench's environment."""
         return subprocess.run(
-            [PYTHON, "manage.py", *args],
+            [PYTHON, path, *args],
             cwd=ROOT,
             env=self.env,
             check=True,
@@ -225,8 +229,8 @@ class Stack:
         self.manage("migrate", "--no-input", "-v0")
         log(f"generate {self.postings} postings, {self.applications} applications")
         started = time.monotonic()
-        self.manage(
-            "generate_bench_data",
+        self.script(
+            "bench/generate_data.py",
             "--postings",
             str(self.postings),
             "--applications",

@@ -9,12 +9,11 @@ well, at no extra query.
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Exists, OuterRef, Subquery
-from django.db.models.functions import JSONObject
+from django.db.models import CharField, Exists, OuterRef, StringAgg, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from organisations.models import Membership
-from postings.prefetch import JSONArrayAgg
 
 
 class PasserelleModelBackend(ModelBackend):
@@ -24,19 +23,32 @@ class PasserelleModelBackend(ModelBackend):
             Membership.objects.filter(user=OuterRef("pk"))
             .order_by()
             .values("user")
-            .annotate(rows=JSONArrayAgg(JSONObject(organisation="organisation_id", role="role")))
+            # "12:recruiter,40:coordinator": ids are digits and roles are slugs, so neither holds ":" nor ",".
+            .annotate(
+                rows=StringAgg(
+                    Concat(
+                        Cast("organisation_id", CharField()), Value(":"), "role", output_field=CharField()
+                    ),
+                    delimiter=Value(","),
+                )
+            )
             .values("rows")
         )
         user = (
             get_user_model()
             ._default_manager.annotate(
                 has_confirmed_device=Exists(confirmed_device),
-                membership_rows=Subquery(memberships, output_field=JSONArrayAgg.output_field),
+                membership_rows=Subquery(memberships, output_field=CharField()),
             )
             .filter(pk=user_id)
             .first()
         )
         if user is None or not self.user_can_authenticate(user):
             return None
-        user.membership_list = [(row["organisation"], row["role"]) for row in user.membership_rows or []]
+        user.membership_list = [
+            (int(organisation), role)
+            for organisation, role in (
+                row.split(":") for row in (user.membership_rows or "").split(",") if row
+            )
+        ]
         return user

@@ -2,12 +2,12 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from postings.discover_urls import root_urlpatterns as discover_root_urlpatterns
 
 
-@require_GET
+@require_safe
 def healthz(request):
     """A few bytes through the full middleware stack: liveness probe and the benchmark's reference."""
     return HttpResponse("ok", content_type="text/plain")

@@ -1,9 +1,12 @@
 """What every back-office ModelAdmin shares: rows come from the model's `visible_to(user)` QuerySet method, an
 object out of reach is a 404 (never a hint that it exists), and list filters offer only related objects in
-reach. The rules themselves live in the QuerySets; this module only plugs them into the admin."""
+reach. The rules themselves live in the QuerySets; this module only plugs them into the admin. Actions that
+ask something first (a date, an answer, a confirmation) show one intermediate page, `action_form_page`."""
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.http import Http404
+from django.template.response import TemplateResponse
 
 
 class ReachListFilter(admin.RelatedFieldListFilter):
@@ -39,3 +42,17 @@ class InReachAdmin(admin.ModelAdmin):
             # The admin would redirect with "does not exist"; out of reach must look like nothing at all.
             raise Http404
         return obj
+
+    def action_form_page(self, request, queryset, *, form, template, title, action) -> TemplateResponse:
+        """The intermediate page of an admin action: the selection, the action's form, and a button that posts
+        the same selection back with `apply` (templates extend admin/action_form_page.html)."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            "form": form,
+            "queryset": queryset,
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, template, context)

@@ -31,20 +31,20 @@ class OrganisationQuerySet(models.QuerySet):
     def visible_to(self, user) -> "OrganisationQuerySet":
         """Organisations a back-office user may see: their own, plus every organisation on a posting in reach.
 
-        A posting is in reach when one of the user's organisations has a role on it, or when it belongs to a
-        programme operated by an organisation the user coordinates (the same rule as
-        `Posting.objects.visible_to`, written here through reverse relations because `organisations` does
-        not import `postings`).
+        Which postings are in reach is the postings' one rule, `Posting.objects.visible_to`: reached through the
+        reverse relation `posting_roles` (defined by the postings app), because `organisations` does not import
+        `postings`.
         """
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.is_superuser:
             return self
-        member_ids, coordinated_ids = reach_of(user)
-        on_postings_in_reach = self.model.objects.filter(
-            Q(posting_roles__posting__organisation_roles__organisation_id__in=member_ids)
-            | Q(posting_roles__posting__session__programme__operator_id__in=coordinated_ids)
-        ).values("pk")
+        member_ids, _coordinated_ids = reach_of(user)
+        roles = self.model._meta.get_field("posting_roles").related_model
+        postings_in_reach = roles._meta.get_field("posting").related_model.objects.visible_to(user)
+        on_postings_in_reach = roles.objects.filter(posting__in=postings_in_reach.values("pk")).values(
+            "organisation_id"
+        )
         return self.filter(Q(pk__in=member_ids) | Q(pk__in=on_postings_in_reach))
 
     def editable_by(self, user) -> "OrganisationQuerySet":

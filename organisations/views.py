@@ -8,6 +8,7 @@ from organisations.models import Organisation
 
 
 class OrganisationDetailView(DetailView):
+    http_method_names = ["get", "head", "options"]  # a public page reads, never writes
     model = Organisation
     template_name = "organisations/organisation_detail.html"
     context_object_name = "organisation"
@@ -19,16 +20,22 @@ class OrganisationDetailView(DetailView):
         public_roles = (
             roles.filter(posting__in=posting_model.objects.published())
             .select_related("posting__session")
-            .prefetch_related(Prefetch("posting__locations"))
+            # What the posting card (templates/postings/_posting_card.html) shows, one query each.
+            .prefetch_related(
+                Prefetch("posting__locations"),
+                Prefetch(
+                    "posting__organisation_roles", queryset=roles.model.objects.select_related("organisation")
+                ),
+            )
             .order_by("posting__deadline", "posting__pk", "order")
         )
-        # One entry per posting, with every role the organisation holds on it.
-        entries: dict[int, dict] = {}
+        # One card per posting, with every role the organisation holds on it (`roles_here`, shown by the card).
+        postings: dict[int, object] = {}
         for link in public_roles:
-            entry = entries.setdefault(link.posting_id, {"posting": link.posting, "roles": []})
-            entry["roles"].append(link.get_role_display())
+            posting = postings.setdefault(link.posting_id, link.posting)
+            posting.roles_here = [*getattr(posting, "roles_here", []), link.get_role_display()]
         context.update(
-            open_entries=[e for e in entries.values() if e["posting"].is_open()],
-            closed_entries=[e for e in entries.values() if not e["posting"].is_open()],
+            open_postings=[p for p in postings.values() if p.is_open()],
+            closed_postings=[p for p in postings.values() if not p.is_open()],
         )
         return context

@@ -1,18 +1,23 @@
+"""The back-office for programmes, sessions and postings: forms with the posting's parts as inlines, reach
+filters, and the posting actions (publish, close, archive, reopen, duplicate) with their intermediate pages.
+
+Longer than ~400 lines because the posting's admin form, its inlines and its actions are one screen; the
+shared reach plumbing lives in organisations/admin_reach.py.
+"""
+
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from organisations.admin_reach import InReachAdmin, ReachListFilter
-from organisations.models import Membership, Organisation
+from organisations.models import Organisation
 from postings import transitions
 from postings.admin_forms import (
     DuplicateForm,
@@ -37,10 +42,6 @@ from postings.models import (
     Session,
     Theme,
 )
-
-
-def _is_coordinator(user) -> bool:
-    return Membership.objects.filter(user=user, role=Membership.Role.COORDINATOR).exists()
 
 
 class SessionReachListFilter(ReachListFilter):
@@ -457,18 +458,6 @@ class PostingAdmin(PostingPagesMixin, InReachAdmin):
             request, ngettext("%(count)s offre archivée.", "%(count)s offres archivées.", count), count
         )
 
-    def _intermediate_page(self, request, queryset, *, form, template, title, action):
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "opts": self.model._meta,
-            "form": form,
-            "queryset": queryset,
-            "action": action,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, template, context)
-
     @admin.action(description=_("Rouvrir avec une nouvelle date limite"), permissions=["change"])
     def reopen(self, request, queryset):
         form = ReopenForm(request.POST if "apply" in request.POST else None)
@@ -482,7 +471,7 @@ class PostingAdmin(PostingPagesMixin, InReachAdmin):
             self.message_user(
                 request, _("La date limite n'a pas été acceptée : voyez le formulaire."), messages.ERROR
             )
-        return self._intermediate_page(
+        return self.action_form_page(
             request,
             queryset,
             form=form,
@@ -522,7 +511,7 @@ class PostingAdmin(PostingPagesMixin, InReachAdmin):
                 messages.SUCCESS,
             )
             return None
-        return self._intermediate_page(
+        return self.action_form_page(
             request,
             queryset,
             form=form,

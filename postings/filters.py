@@ -126,7 +126,7 @@ def facet_choices() -> dict[str, list[tuple[str, str]]]:
 def cached_facet_choices() -> dict[str, list[tuple[str, str]]]:
     """`facet_choices()` for the active language, recomputed only when postings change (postings.cache).
 
-    Without it every listing request scanned every public posting: ~120 ms at 10k postings.
+    Without it every listing request would scan every public posting (bench/NOTES.md).
     """
     return django_cache.get_or_set(postings_cache.key("facets", get_language()), facet_choices, timeout=3600)
 
@@ -134,8 +134,8 @@ def cached_facet_choices() -> dict[str, list[tuple[str, str]]]:
 class SharedChoices(tuple):
     """A facet's choices, which no form changes: the copies a form makes of its fields share them.
 
-    Django deep-copies a field's choices tuple by tuple each time a form is built, once per listing request:
-    ~8 ms for the 5,000 organisations of 100k postings, a fifth of an uncached listing's render.
+    Django deep-copies a field's choices tuple by tuple each time a form is built, once per listing request,
+    which for thousands of organisations is a large share of an uncached listing's render (bench/NOTES.md).
     """
 
     __slots__ = ()

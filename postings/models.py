@@ -1,3 +1,11 @@
+"""Programmes, sessions and phases, postings and their parts (places, languages, requirements, pay lines,
+organisations in their roles), each with the QuerySet that carries its rules.
+
+Longer than ~400 lines on purpose: a posting is one document with many small parts, and keeping the parts
+beside the posting keeps the one open/closed rule and the one access rule in one file. Split candidates if it
+grows: the posting's parts into `postings/parts.py`.
+"""
+
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -203,7 +211,7 @@ class PostingQuerySet(models.QuerySet):
             return self
         organisation_ids, coordinated_ids = reach_of(user)
         # Two plain IN subqueries rather than joins under an OR: the planner hashes each small set once
-        # (measured at 200k applications: the back-office count went from ~90 ms to a few ms).
+        # (bench/NOTES.md).
         with_a_role = PostingOrganisation.objects.filter(organisation_id__in=organisation_ids).values(
             "posting_id"
         )
@@ -377,7 +385,7 @@ class Posting(models.Model):
     deadline = models.DateTimeField(_("date limite de candidature"), null=True, blank=True)
     # The deadline, with "no deadline" as the far future. Open postings are then one range of the
     # (status, closes_at) index, read in the listing's order; `deadline IS NULL OR deadline > now` was no range,
-    # so page 1 at 100k postings read every past posting first (118 ms).
+    # so page 1 of a large listing read every past posting first (bench/NOTES.md).
     closes_at = models.GeneratedField(
         expression=Coalesce("deadline", Value(NO_DEADLINE, output_field=models.DateTimeField())),
         output_field=models.DateTimeField(),
@@ -452,8 +460,8 @@ class Posting(models.Model):
             # The listing's order (closing date first), open postings or all public ones ("include closed").
             # `status`, `kind` and `id` ride along so that the total of a filtered listing (by kind, by place
             # through the locations' index) is counted from this index alone, not from the wide posting rows.
-            # At 100k postings: "volunteer in Belgium" ~120 -> ~10 ms, "include closed" ~210 -> ~8 ms. (An
-            # index on `kind` alone, four values, only led the planner to read a quarter of the table.)
+            # (An index on `kind` alone, four values, only led the planner to read a quarter of the table;
+            # the figures are in bench/NOTES.md.)
             models.Index(fields=["closes_at", "status", "kind", "id"], name="posting_listing_idx"),
             models.Index(fields=["status", "-published_at"], name="posting_status_published_idx"),
             models.Index(fields=["scheme"], name="posting_scheme_idx"),
@@ -549,6 +557,7 @@ class Posting(models.Model):
         return self.status == self.Status.PUBLISHED and (self.deadline is None or self.deadline > now)
 
     def is_public(self) -> bool:
+        """Has a public page (published or closed): the same statuses as `PostingQuerySet.published()`."""
         return self.status in (self.Status.PUBLISHED, self.Status.CLOSED)
 
     def days_left(self, now=None) -> int | None:

@@ -1,28 +1,20 @@
-"""Public pages: the listing (home page), a posting, a session. Read-only; nothing changes on GET."""
+"""Public pages: the listing (home page), a posting, a session. Read-only; nothing changes on GET.
 
-import hashlib
-import math
-from functools import wraps
+The page cache that replays the listing and posting pages lives in postings/page_cache.py, the listing's
+paginator in postings/pagination.py.
+"""
 
-from django.conf import settings
-from django.core.cache import cache
-from django.core.paginator import Page, Paginator
-from django.db.models import Func, IntegerField, Min, Prefetch, QuerySet, Subquery
-from django.http import HttpResponse
-from django.middleware.csp import get_nonce
-from django.utils import timezone
-from django.utils.translation import get_language
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
-from postings import cache as postings_cache
+from postings.eligibility import age_range
 from postings.filters import PostingFilter
 from postings.models import Posting, PostingOrganisation, Session
+from postings.pagination import paginate_with_total
 from postings.prefetch import unpack_json_rows, with_json_rows
 
 PER_PAGE_CHOICES = (12, 25, 50)
-# Pages past this are "past the end" without asking the database (keeps the OFFSET within integer range).
-MAX_PAGE_NUMBER = 100_000
 
 
 # What a posting card shows besides its own columns: places, read in the postings' query (postings/prefetch.py).
@@ -43,126 +35,8 @@ def with_card_relations(queryset: QuerySet) -> QuerySet:
     return with_json_rows(with_organisation_roles(queryset), *CARD_JSON_ROWS)
 
 
-def paginate_with_total(queryset: QuerySet, per_page: int, page_param: str | None) -> tuple[Page, list[str]]:
-    """One page of `queryset` and the total number of results, in one query, plus notices for bad input.
-
-    The total comes from a COUNT subquery of the same query, so the listing needs no separate COUNT. A
-    non-numeric page shows page 1 and a page past the end shows the last page, each with a notice; only that
-    second case costs a COUNT query.
-    """
-    notices: list[str] = []
-    try:
-        number = int(page_param) if page_param not in (None, "") else 1
-    except ValueError:
-        number = 0
-    if number < 1:
-        notices.append(
-            _("Le numéro de page « %(page)s » n'est pas valide : voici la première page.")
-            % {"page": page_param}
-        )
-        number = 1
-
-    # The total as an uncorrelated scalar subquery: PostgreSQL counts once (from the indexes when it can) while
-    # the page itself stops after `per_page` rows in index order. A window COUNT did the same in one query
-    # but read every matching row in full first: 390 ms for page 1 at 100k postings.
-    total_results = Subquery(
-        queryset.order_by()
-        .annotate(total=Func(function="COUNT", template="COUNT(*)", output_field=IntegerField()))
-        .values("total")[:1],
-        output_field=IntegerField(),
-    )
-
-    def fetch(page_number: int) -> list:
-        offset = (page_number - 1) * per_page
-        return list(queryset.annotate(total_results=total_results)[offset : offset + per_page])
-
-    rows = fetch(number) if number <= MAX_PAGE_NUMBER else []
-    if rows:
-        total = rows[0].total_results
-    elif number == 1:
-        total = 0
-    else:
-        total = queryset.count()
-        last = max(1, math.ceil(total / per_page))
-        notices.append(
-            _("La page %(page)s n'existe pas : voici la dernière page (%(last)s).")
-            % {"page": number, "last": last}
-        )
-        number = last
-        rows = fetch(number) if total else []
-    paginator = Paginator(queryset, per_page)
-    paginator.count = total  # a cached_property: set from the COUNT subquery instead of querying again
-    return Page(rows, number, paginator), notices
-
-
-# How long a rendered listing page is kept at most: it says "N days left" and must drop a posting soon after
-# its deadline (page_cache_timeout() also stops at the next deadline).
-PAGE_CACHE_SECONDS = 60
-# Stands for the CSP nonce in a cached page; replaced by the nonce of each response that replays it.
-NONCE_PLACEHOLDER = b"%%passerelle-csp-nonce%%"
-
-
-def anonymous_page_key(request) -> str | None:
-    """The cache key of a public page for a visitor without a session, or None when it must be rendered.
-
-    Only GET requests of visitors with no session and no pending message share pages: the page then holds
-    nothing personal (no CSRF token, no message, no user). The key follows the postings' version
-    (postings/cache.py), the language and the whole path with its query string.
-    """
-    if request.method != "GET":
-        return None
-    if request.COOKIES.get(settings.SESSION_COOKIE_NAME) or request.COOKIES.get("messages"):
-        return None
-    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    return postings_cache.key("page", get_language(), digest)
-
-
-def next_deadline(now=None):
-    """The soonest deadline of an open posting; cached until it passes or the postings change."""
-    now = now or timezone.now()
-    key = postings_cache.key("next-deadline")
-    cached = cache.get(key)
-    if cached is not None and (cached == "none" or cached > now):
-        return None if cached == "none" else cached
-    deadline = Posting.objects.open_for_applications(now).aggregate(next=Min("deadline"))["next"]
-    timeout = PAGE_CACHE_SECONDS if deadline is None else max(1, math.ceil((deadline - now).total_seconds()))
-    cache.set(key, deadline or "none", timeout=timeout)
-    return deadline
-
-
-def page_cache_timeout(now=None) -> int:
-    """PAGE_CACHE_SECONDS, or less when a posting's deadline comes first (it must leave the open listing)."""
-    now = now or timezone.now()
-    deadline = next_deadline(now)
-    if deadline is None:
-        return PAGE_CACHE_SECONDS
-    return max(1, min(PAGE_CACHE_SECONDS, math.ceil((deadline - now).total_seconds())))
-
-
-def cache_public_page(view):
-    """Serve a public page from the cache to visitors without a session (see `anonymous_page_key`).
-
-    What is stored is a successful page that sets no cookie; each replay carries the CSP nonce of its own
-    response. At 10k postings the listing took ~230 ms and a posting ~20 ms to render; a replay needs no query.
-    """
-
-    @wraps(view)
-    def cached_view(request, *args, **kwargs):
-        key = anonymous_page_key(request)
-        if key is not None and (cached := cache.get(key)) is not None:
-            return HttpResponse(cached.replace(NONCE_PLACEHOLDER, str(get_nonce(request)).encode()))
-        response = view(request, *args, **kwargs)
-        if key is not None and response.status_code == 200 and not response.cookies:
-            if hasattr(response, "render"):
-                response.render()
-            content = response.content.replace(str(get_nonce(request)).encode(), NONCE_PLACEHOLDER)
-            cache.set(key, content, timeout=page_cache_timeout())
-        return response
-
-    return cached_view
-
-
 class PostingListView(ListView):
+    http_method_names = ["get", "head", "options"]  # a public page reads, never writes
     template_name = "postings/posting_list.html"
     context_object_name = "postings"
     paginate_by = PER_PAGE_CHOICES[0]
@@ -210,7 +84,7 @@ class PostingListView(ListView):
             notices=self.notices,
             query_params=filterset.query_params,
             per_page=context["paginator"].per_page,
-            # 1 2 … 9 10 11 … 340 341: a link per page was 3,400 links (and 40% of the render) at 100k postings.
+            # 1 2 … 9 10 11 … 340 341: a link per page would be thousands of links on a large listing.
             page_range=list(
                 context["paginator"].get_elided_page_range(
                     context["page_obj"].number, on_each_side=2, on_ends=2
@@ -228,6 +102,7 @@ class PostingListView(ListView):
 
 
 class PostingDetailView(DetailView):
+    http_method_names = ["get", "head", "options"]  # a public page reads, never writes
     template_name = "postings/posting_detail.html"
     context_object_name = "posting"
 
@@ -252,11 +127,13 @@ class PostingDetailView(DetailView):
             phases=posting.phases_for_display(),
             is_open=posting.is_open(),
             days_left=posting.days_left(),
+            age_range=age_range(posting),
         )
         return context
 
 
 class SessionDetailView(DetailView):
+    http_method_names = ["get", "head", "options"]  # a public page reads, never writes
     template_name = "postings/session_detail.html"
     context_object_name = "session"
     queryset = Session.objects.select_related("programme__operator").prefetch_related("phases")

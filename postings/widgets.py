@@ -11,8 +11,8 @@ class Select(forms.Select):
     """A `<select>` that writes the markup of Django's `select.html` and `select_option.html` in Python.
 
     Those templates include a template per option and another per option's attributes: for the ~250 countries
-    of the apply form that took ~15 ms, more than half of the page's rendering time; for the ~600 options of
-    the listing's filters at 10k postings, half of an uncached listing. Same context
+    of the apply form and the hundreds of options of the listing's filters that was most of the pages'
+    rendering time (bench/NOTES.md). Same context
     (`get_context`), same markup byte for byte (tests/postings/test_widgets.py compares both). The class is
     named `Select` on purpose: crispy-forms adds the lowercased class name to the element's CSS classes.
     """

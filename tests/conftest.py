@@ -51,12 +51,6 @@ def _private_media(settings, tmp_path):
     }
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    """The cast has four users: a production-strength hasher costs about a second each."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def cast(db):
     """The fixed cast of the back-office tests.
@@ -97,7 +91,7 @@ def cast(db):
 
 def pytest_configure(config):
     """Compile the translation catalogues before any test renders a page: the .mo files are not committed
-    (see postings/management/commands/compile_catalogues.py)."""
+    (see tooling/management/commands/compile_catalogues.py)."""
     from django.core.management import call_command
     from django.utils.translation import trans_real
 

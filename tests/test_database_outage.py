@@ -27,11 +27,6 @@ urlpatterns = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @contextmanager
 def database_unreachable(error=OperationalError):
     """Every new query fails as it does when the server is down: connecting raises."""

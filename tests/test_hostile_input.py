@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 
+from tests import factories as f
 from tests.test_security_headers import assert_header_trio, assert_strict_csp
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -97,6 +98,14 @@ def test_too_many_fields_get_a_400(db, strict_client):
 
 
 def test_a_body_within_the_limits_is_processed(db, strict_client):
-    response = strict_client.post("/admin/login/", {"username": "admin", "password": "x" * 1000})
+    """A long but legal body reaches the login: the right long password logs in, a wrong one is told so."""
+    f.make_user("admin", password="x" * 1000, is_staff=True, is_superuser=True)
 
-    assert response.status_code == 200
+    wrong = strict_client.post("/admin/login/", {"username": "admin", "password": "y" * 1000})
+    right = strict_client.post("/admin/login/", {"username": "admin", "password": "x" * 1000})
+
+    assert wrong.status_code == 200
+    assert wrong.context["form"].errors["__all__"]  # the credentials were read and checked, not the page only
+    assert right.status_code == 302
+    assert right["Location"] == "/admin/"
+    assert strict_client.get("/admin/").status_code == 200

@@ -442,6 +442,31 @@ def test_the_private_link_of_another_candidate_cannot_be_guessed_from_a_referenc
     posting = f.published_posting()
     post_application(client, posting)
     application = Application.objects.get()
+    pages = ["", "confirmation/", "retirer/", "supprimer/", "mes-donnees/"]
+    # Well-formed UUIDs reach the views (not only the URL converter): one built from the integer id, random ones.
+    guesses = [
+        uuid.UUID(int=application.pk),
+        uuid.uuid4(),
+        uuid.UUID(int=uuid.UUID(str(application.uuid)).int ^ 1),
+    ]
 
-    for guess in (application.pk, application.reference, uuid.uuid4()):
-        assert client.get(f"/candidature/{guess}/").status_code == 404
+    answers = {
+        (page, str(guess), method): getattr(client, method)(f"/candidature/{guess}/{page}").status_code
+        for page in pages
+        for guess in guesses
+        for method in ("get", "post")
+        if method == "get" or page in ("retirer/", "supprimer/")
+    }
+    unguessable = {
+        (page, str(application.pk)): client.get(f"/candidature/{application.pk}/{page}").status_code
+        for page in pages
+    }
+
+    assert set(answers.values()) == {404}
+    assert set(unguessable.values()) == {404}
+    application.refresh_from_db()
+    assert application.status == Application.Status.RECEIVED  # no guessed POST withdrew or deleted it
+    # The candidate's own link does reach every page: the 404s above are the guesses, not broken pages.
+    assert {
+        page: client.get(f"/candidature/{application.uuid}/{page}").status_code for page in pages
+    } == dict.fromkeys(pages, 200)

@@ -10,7 +10,6 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.template.loader import render_to_string
-from django.utils import translation
 
 from applications.models import OutgoingEmail
 from postings.models import Posting
@@ -22,13 +21,6 @@ TRANSLATED = ("en", "nl")
 # What `makemessages` is run on (see README, "Translations"): the project less its tests and tooling.
 SOURCE_IGNORES = (".venv", "bench", "tests")
 _PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w*\}")
-
-
-@pytest.fixture(autouse=True)
-def _back_to_french():
-    """A request under /en/ or /nl/ leaves its language active in the thread: later tests expect French."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 def catalogue(language: str) -> polib.POFile:

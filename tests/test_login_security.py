@@ -18,12 +18,6 @@ PASSWORD = "correct-horse-battery-staple"
 LOGIN_URL = "/admin/login/"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # The cast hashes four passwords; the production hasher is slow on purpose, which tests do not need.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def log_in(client, username, password=PASSWORD, *, ip="192.0.2.10", **extra):
     return client.post(
         LOGIN_URL, {"username": username, "password": password, "next": "/admin/", **extra}, REMOTE_ADDR=ip

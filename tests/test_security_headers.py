@@ -134,12 +134,6 @@ def assert_private_headers(response) -> None:
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # The cast hashes four passwords; the production hasher is slow on purpose, which tests do not need.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def error_urls(settings):
     settings.ROOT_URLCONF = __name__

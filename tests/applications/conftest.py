@@ -4,7 +4,6 @@ import io
 import zipfile
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 MINIMAL_PDF = (
@@ -40,21 +39,30 @@ DOCX_DOCUMENT = (
 )
 
 
+def _write(archive: zipfile.ZipFile, name: str, data, compress_type: int = zipfile.ZIP_DEFLATED) -> None:
+    """An entry dated at a fixed instant: the same document twice gives the same bytes, whatever the clock
+    (a test that builds it twice across a second boundary compared different bytes)."""
+    archive.writestr(
+        zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data, compress_type=compress_type
+    )
+
+
 def docx_bytes(
     *, macros: bool = False, macro_content_type: bool = False, extra: dict[str, bytes] | None = None
 ) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(
+        _write(
+            archive,
             "[Content_Types].xml",
             DOCX_CONTENT_TYPES.format(main=DOCM_MAIN if macros or macro_content_type else DOCX_MAIN),
         )
-        archive.writestr("_rels/.rels", DOCX_RELS)
-        archive.writestr("word/document.xml", DOCX_DOCUMENT)
+        _write(archive, "_rels/.rels", DOCX_RELS)
+        _write(archive, "word/document.xml", DOCX_DOCUMENT)
         if macros:
-            archive.writestr("word/vbaProject.bin", b"\xd0\xcf\x11\xe0 fake OLE macro storage")
+            _write(archive, "word/vbaProject.bin", b"\xd0\xcf\x11\xe0 fake OLE macro storage")
         for name, data in (extra or {}).items():
-            archive.writestr(name, data)
+            _write(archive, name, data)
     return buffer.getvalue()
 
 
@@ -62,8 +70,9 @@ def odt_bytes(*, macros: bool = False, mimetype: str = "application/vnd.oasis.op
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         # The ODF rule: `mimetype` first, stored uncompressed.
-        archive.writestr("mimetype", mimetype, compress_type=zipfile.ZIP_STORED)
-        archive.writestr(
+        _write(archive, "mimetype", mimetype, compress_type=zipfile.ZIP_STORED)
+        _write(
+            archive,
             "META-INF/manifest.xml",
             '<?xml version="1.0" encoding="UTF-8"?>'
             '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
@@ -72,7 +81,8 @@ def odt_bytes(*, macros: bool = False, mimetype: str = "application/vnd.oasis.op
             '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
             "</manifest:manifest>",
         )
-        archive.writestr(
+        _write(
+            archive,
             "content.xml",
             '<?xml version="1.0" encoding="UTF-8"?>'
             '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
@@ -81,7 +91,7 @@ def odt_bytes(*, macros: bool = False, mimetype: str = "application/vnd.oasis.op
             "</office:document-content>",
         )
         if macros:
-            archive.writestr("Basic/Standard/Module1.xml", "<script:module/>")
+            _write(archive, "Basic/Standard/Module1.xml", "<script:module/>")
     return buffer.getvalue()
 
 
@@ -120,14 +130,6 @@ def stored_files(settings) -> list:
 
     root = Path(settings.PRIVATE_MEDIA_ROOT)
     return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limit():
-    """The rate limit lives in the cache: every test starts with a clean count."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -106,8 +106,10 @@ def test_service_civique_lists_age_bounds_and_residence_rule_with_one_box(client
     response = client.get(apply_url(posting))
 
     content = response.content.decode()
-    assert "entre 16 et 25 ans" in content
-    assert "jusqu&#x27;à 30 ans" in content
+    assert (
+        "Avoir l&#x27;âge demandé au début de la mission : de 16 à 25 ans, "
+        "jusqu&#x27;à 30 ans pour les personnes en situation de handicap." in content
+    )
     assert "titre de séjour" in content
     assert content.count('name="eligibility_confirmed"') == 1
 
@@ -500,8 +502,16 @@ def test_the_rate_limit_counts_per_address(client, settings):
     other = client.post(
         apply_url(posting), form_data(posting, email="b@example.org"), REMOTE_ADDR="192.0.2.2"
     )
+    again = client.post(
+        apply_url(posting), form_data(posting, email="c@example.org"), REMOTE_ADDR="192.0.2.1"
+    )
 
-    assert (first.status_code, other.status_code) == (302, 302)
+    # The second address has its own count, and the first address's count holds: the limit is on.
+    assert (first.status_code, other.status_code, again.status_code) == (302, 302, 429)
+    assert set(Application.objects.values_list("email", flat=True)) == {
+        form_data(posting)["email"],
+        "b@example.org",
+    }
 
 
 def test_the_privacy_page_says_who_what_how_long_rights_and_where_to_complain(client):
@@ -903,3 +913,17 @@ def test_the_privacy_notice_ignores_an_unknown_or_unpublished_posting(client):
         response = client.get(f"/confidentialite/?offre={slug}")
         assert response.status_code == 200
         assert "les responsables du traitement sont" not in response.content.decode()
+
+
+def test_the_upload_limit_shown_and_enforced_follows_the_setting(client, settings):
+    settings.APPLICATION_MAX_FILE_SIZE = 2 * 1024 * 1024
+    posting = f.published_posting()
+
+    page = client.get(apply_url(posting)).content.decode()
+    response = client.post(
+        apply_url(posting), form_data(posting, cv=upload("cv.txt", b"plain text, not a CV"))
+    )
+
+    assert "PDF, DOCX ou ODT, 2 Mo au plus." in page
+    assert "5 Mo" not in page
+    assert "Le fichier doit être un PDF, DOCX ou ODT de 2 Mo au plus." in response.content.decode()

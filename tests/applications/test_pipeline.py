@@ -152,3 +152,47 @@ def test_the_change_page_refuses_a_move_the_table_does_not_allow(cast, client):
     assert response.context["adminform"].form.errors["move_to"]
     application.refresh_from_db()
     assert application.status == Status.RECEIVED
+
+
+@pytest.mark.parametrize("source", Status.values)
+def test_a_candidate_can_withdraw_exactly_where_the_table_has_a_withdraw_move(client, cast, source):
+    application = f.make_application(posting=cast.posting_a, status=source)
+    allowed = pipeline.transition_to(Status.WITHDRAWN, source=source) is not None
+
+    page = client.get(application.get_private_url()).content.decode()
+    client.post(reverse("applications:withdraw", kwargs={"uuid": application.uuid}))
+
+    application.refresh_from_db()
+    assert ("Retirer ma candidature" in page) == allowed
+    assert application.status == (Status.WITHDRAWN if allowed else source)
+
+
+def test_withdrawing_follows_the_table_when_the_table_changes(client, cast, monkeypatch):
+    """The withdraw link and the move read the one table: a status it leaves out cannot be withdrawn."""
+    without_offered = tuple(
+        pipeline.Transition(t.name, t.label, tuple(s for s in t.sources if s != Status.OFFERED), t.target)
+        if t.name == "withdraw"
+        else t
+        for t in pipeline.TRANSITIONS
+    )
+    monkeypatch.setattr(pipeline, "TRANSITIONS", without_offered)
+    application = f.make_application(posting=cast.posting_a, status=Status.OFFERED)
+
+    page = client.get(application.get_private_url()).content.decode()
+    client.post(reverse("applications:withdraw", kwargs={"uuid": application.uuid}))
+
+    application.refresh_from_db()
+    assert "Retirer ma candidature" not in page
+    assert application.status == Status.OFFERED
+    assert not application.status_changes.filter(to_status=Status.WITHDRAWN).exists()
+
+
+def test_a_withdrawal_is_recorded_by_the_one_writer_with_the_candidates_action_time(client, cast):
+    application = f.make_application(posting=cast.posting_a, status=Status.INTERVIEW)
+
+    client.post(reverse("applications:withdraw", kwargs={"uuid": application.uuid}))
+
+    application.refresh_from_db()
+    change = application.status_changes.get(to_status=Status.WITHDRAWN)
+    assert (change.from_status, change.changed_by) == (Status.INTERVIEW, None)
+    assert application.status_changed_at == change.changed_at == application.last_candidate_action_at

@@ -99,3 +99,33 @@ def test_after_deleting_the_candidate_may_apply_again(
 
     assert response.status_code == 302
     assert Application.objects.count() == 1
+
+
+@pytest.mark.parametrize("page", ["confirmation", "status", "withdraw", "delete"])
+def test_every_page_behind_the_private_link_asks_search_engines_not_to_index_it(client, application, page):
+    """They show the candidate's e-mail and reference (docs/security.md)."""
+    response = client.get(reverse(f"applications:{page}", kwargs={"uuid": application.uuid}))
+
+    assert response.status_code == 200
+    assert '<meta name="robots" content="noindex">' in response.content.decode()
+
+
+def test_each_candidate_page_answers_only_the_methods_it_declares(client, application):
+    def url(name):
+        return reverse(f"applications:{name}", kwargs={"uuid": application.uuid})
+
+    read_only = [
+        url("confirmation"),
+        url("status"),
+        url("my-data"),
+        reverse("applications:deleted"),
+        reverse("applications:privacy"),
+    ]
+    asks_then_acts = [url("withdraw"), url("delete")]
+
+    refused = {u: client.post(u).status_code for u in read_only}
+    refused |= {u: client.put(u).status_code for u in read_only + asks_then_acts}
+
+    assert refused == dict.fromkeys(read_only + asks_then_acts, 405)
+    application.refresh_from_db()
+    assert application.status == Application.Status.RECEIVED

@@ -28,9 +28,10 @@ def local(day: date, hour: int = 12, minute: int = 0) -> datetime:
     return timezone.make_aware(datetime(day.year, day.month, day.day, hour, minute))
 
 
-def purge(*args: str) -> str:
+def purge(*args: str, apply: bool = True) -> str:
+    """Run the command as the daily cron line does (`--apply`), or as a bare report with `apply=False`."""
     out = StringIO()
-    call_command("purge_applications", *args, stdout=out)
+    call_command("purge_applications", *args, *(["--apply"] if apply else []), stdout=out)
     return out.getvalue()
 
 
@@ -208,10 +209,25 @@ def test_dry_run_lists_reference_posting_and_reason_and_deletes_nothing():
     application = f.make_application(posting=posting)
     cv_name = application.cv.name
 
-    output = purge("--dry-run", "--now", local(TERM_DAY).isoformat())
+    output = purge("--dry-run", "--now", local(TERM_DAY).isoformat(), apply=False)
 
     assert f"{application.reference}\t{posting.slug}\tselection_ended" in output
-    assert "Dry run: nothing deleted." in output
+    assert "Nothing deleted" in output
+    assert exists(application)
+    assert default_storage.exists(cv_name)
+
+
+@pytest.mark.django_db
+def test_without_apply_the_command_only_reports_what_it_would_delete():
+    """A destructive command is safe by default: run by hand without --apply, it deletes nothing."""
+    posting = f.closed_posting(selection_ends_on=SELECTION_END)
+    application = f.make_application(posting=posting)
+    cv_name = application.cv.name
+
+    output = purge("--now", local(TERM_DAY).isoformat(), apply=False)
+
+    assert f"{application.reference}\t{posting.slug}\tselection_ended" in output
+    assert "Nothing deleted: run with --apply to delete these applications and their files." in output
     assert exists(application)
     assert default_storage.exists(cv_name)
 
@@ -370,7 +386,12 @@ def test_a_protected_application_is_kept_and_reported_while_the_others_go(monkey
 
     with pytest.raises(CommandError, match="1 application"):
         call_command(
-            "purge_applications", "--now", local(TERM_DAY).isoformat(), stdout=StringIO(), stderr=err
+            "purge_applications",
+            "--apply",
+            "--now",
+            local(TERM_DAY).isoformat(),
+            stdout=StringIO(),
+            stderr=err,
         )
 
     assert f"{protected.reference}: kept, protected by applications.StatusChange" in err.getvalue()

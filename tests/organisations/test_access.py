@@ -7,7 +7,7 @@ from django.urls import reverse
 from applications.models import Application
 from organisations.access import sync_backoffice_groups
 from organisations.models import Membership, Organisation
-from postings.models import Posting, Programme, Session
+from postings.models import Posting, PostingOrganisation, Programme, Session
 from tests import factories as f
 from tests.admin_forms import form_data
 
@@ -175,3 +175,20 @@ def test_a_logged_in_user_with_memberships_read_up_front_reaches_the_same_rows(
 
     for model in (Posting, Organisation, Application, Session, Programme):
         assert set(model.objects.visible_to(loaded)) == set(model.objects.visible_to(plain)), model
+
+
+@pytest.mark.parametrize("persona", ["recruiter_a", "recruiter_b", "coordinator", "superuser"])
+def test_organisations_in_reach_follow_the_postings_rule_for_every_persona(cast, other_programme, persona):
+    """One reach rule: the organisations on postings in reach are exactly those of Posting.objects.visible_to."""
+    user = getattr(cast, persona)
+    partner = f.make_organisation(name="Partenaire local de A")
+    f.published_posting(session=cast.session, organisations={"host": cast.org_a, "local_partner": partner})
+
+    expected = {
+        link.organisation
+        for link in PostingOrganisation.objects.filter(posting__in=Posting.objects.visible_to(user))
+    } | {m.organisation for m in user.memberships.all()}
+    if user.is_superuser:
+        expected = set(Organisation.objects.all())
+
+    assert set(Organisation.objects.visible_to(user)) == expected

@@ -1,6 +1,10 @@
 """The public page of an organisation: its facts and its public postings, open and past, with its role."""
 
+import re
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests import factories as f
@@ -47,8 +51,8 @@ def test_it_lists_open_and_past_public_postings_with_the_organisations_role(clie
 
     response, html = page(client, organisation)
 
-    assert [e["posting"].title for e in response.context["open_entries"]] == ["Mission ouverte"]
-    assert sorted(e["posting"].title for e in response.context["closed_entries"]) == [
+    assert [p.title for p in response.context["open_postings"]] == ["Mission ouverte"]
+    assert sorted(p.title for p in response.context["closed_postings"]) == [
         "Mission close",
         "Mission passée",
     ]
@@ -66,7 +70,7 @@ def test_a_posting_where_it_holds_two_roles_is_listed_once_with_both(client):
 
     response, html = page(client, organisation)
 
-    assert len(response.context["open_entries"]) == 1
+    assert len(response.context["open_postings"]) == 1
     assert "Organisation d&#x27;envoi, Organisation d&#x27;accueil" in html
 
 
@@ -83,7 +87,8 @@ def test_a_demo_organisation_and_its_demo_postings_carry_the_demo_badge(client):
 
     _, html = page(client, organisation)
 
-    assert html.count("badge-demo") == 2
+    # The organisation's heading, the posting's card, and the organisation named on that card.
+    assert html.count("badge-demo") == 3
 
 
 def test_an_unknown_organisation_gives_the_404_page(client):
@@ -108,3 +113,40 @@ def test_the_organisations_app_does_not_import_postings():
             for alias in node.names
         }
         assert not any(name and name.split(".")[0] in {"postings", "applications"} for name in imported), path
+
+
+def test_the_organisation_and_session_pages_show_a_posting_with_the_same_card(client):
+    organisation = f.make_organisation(name="Gisti")
+    session = f.make_session()
+    posting = f.published_posting(title="Observatoire", session=session, organisations={"host": organisation})
+
+    _, organisation_html = page(client, organisation)
+    session_html = client.get(reverse("postings:session", kwargs={"slug": session.slug})).content.decode()
+
+    def card(html: str) -> str:
+        start = html.index('<article class="card h-100 posting-card">')
+        return html[start : html.index("</article>", start)]
+
+    role_line = re.compile(
+        r'\s*<p class="small mb-2">\s*<span class="text-body-secondary">Rôle :</span>[^<]*</p>'
+    )
+
+    assert posting.get_absolute_url() in card(organisation_html)
+    assert "Organisation d&#x27;accueil" in role_line.search(card(organisation_html)).group()
+    # The same partial: the organisation page only adds the role the organisation holds on the posting.
+    assert role_line.sub("", card(organisation_html)) == card(session_html)
+
+
+def test_the_organisation_page_costs_the_same_queries_for_one_posting_or_five(
+    client, django_assert_max_num_queries
+):
+    organisation = f.make_organisation()
+    f.published_posting(organisations={"host": organisation})
+    url = reverse("organisations:detail", kwargs={"slug": organisation.slug})
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for _ in range(4):
+        f.published_posting(organisations={"host": organisation, "sending": f.make_organisation()})
+
+    with django_assert_max_num_queries(len(one)):
+        client.get(url)

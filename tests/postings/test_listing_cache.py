@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from postings.views import PAGE_CACHE_SECONDS, page_cache_timeout
+from postings.page_cache import page_cache_timeout
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -93,7 +93,7 @@ def test_a_page_is_kept_no_longer_than_the_next_deadline():
 def test_without_a_near_deadline_a_page_is_kept_a_minute():
     f.published_posting(deadline=timezone.now() + timedelta(days=3))
 
-    assert page_cache_timeout() == PAGE_CACHE_SECONDS
+    assert page_cache_timeout() == settings.PAGE_CACHE_SECONDS == 60
 
 
 def test_a_page_from_the_cache_carries_the_nonce_of_its_own_response(client):
@@ -120,3 +120,21 @@ def test_a_posting_page_is_replayed_without_a_query_and_follows_its_changes(
     posting.title = "Observatoire des droits à la frontière"
     posting.save()
     assert "Observatoire des droits à la frontière" in client.get(posting.get_absolute_url()).content.decode()
+
+
+def test_a_shorter_lifetime_setting_keeps_pages_no_longer(settings):
+    settings.PAGE_CACHE_SECONDS = 5
+    f.published_posting(deadline=timezone.now() + timedelta(days=3))
+
+    assert page_cache_timeout() == 5
+
+
+def test_the_page_cache_switched_off_renders_every_page(client, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    f.published_posting(title="Observatoire des frontières")
+    client.get("/")
+
+    again = client.get("/")
+
+    assert again.context is not None  # rendered, not replayed
+    assert "Observatoire des frontières" in again.content.decode()

@@ -31,10 +31,10 @@ def test_a_posting_past_its_deadline_counts_as_closed_without_being_edited():
 
 
 @pytest.mark.parametrize("factory", [f.draft_posting, f.archived_posting])
-def test_drafts_and_archives_are_never_public(factory):
+def test_drafts_and_archives_are_never_public(client, factory):
     posting = factory()
 
-    assert not posting.is_public()
+    assert client.get(posting.get_absolute_url()).status_code == 404
     assert posting not in Posting.objects.published()
     assert posting not in Posting.objects.open_for_applications()
 

@@ -4,7 +4,6 @@ import json
 import re
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
@@ -16,13 +15,6 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 MINEURS = "charge-de-projet-logement-communication-mineurs-en-exil"
-
-
-@pytest.fixture(autouse=True)
-def _back_to_french():
-    """A request under /en/ or /nl/ leaves its language active in the thread: later tests expect French."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
 
 
 def test_localized_gives_the_translation_and_falls_back_to_french():

@@ -1,5 +1,6 @@
 """Public pages through the test client: listing (cards, sorting, paging, bad input), posting, session, errors."""
 
+import html
 import re
 from datetime import datetime, time, timedelta
 
@@ -232,7 +233,8 @@ def test_the_detail_page_shows_every_fact_of_a_full_posting(client):
         "Mission de volontariat",
         "Service Civique",
         "Engagement de Service Civique à l'étranger.",
-        "de 16 à 25 ans, jusqu'à 30 ans pour les personnes en situation de handicap",
+        # The age bounds come from postings.eligibility.age_range, escaped as any variable.
+        "de 16 à 25 ans, jusqu&#x27;à 30 ans pour les personnes en situation de handicap",
         "Être de nationalité française ou titulaire d'un titre de séjour.",
         "Liège, Belgique · Bruxelles, Belgique",
         # Organisations grouped by role, with the role's description and a link to their page.
@@ -402,3 +404,27 @@ def test_a_search_is_sorted_by_relevance_and_the_form_says_so(client):
     assert response.context["filter"].form["sort"].value() == "relevance"
     assert '<option value="relevance" selected>' in main_html(response)
     assert listing(client).context["filter"].form["sort"].value() == "deadline"
+
+
+@pytest.mark.parametrize(
+    ("bounds", "words"),
+    [
+        (
+            {"min_age": 16, "max_age": 25, "max_age_with_disability": 30},
+            "de 16 à 25 ans, jusqu'à 30 ans pour les personnes en situation de handicap",
+        ),
+        ({"min_age": 18}, "à partir de 18 ans"),
+        ({"max_age": 25}, "jusqu'à 25 ans"),
+        ({"max_age_with_disability": 30}, "jusqu'à 30 ans pour les personnes en situation de handicap"),
+    ],
+)
+def test_the_posting_page_and_the_apply_form_state_the_age_bounds_in_the_same_words(client, bounds, words):
+    posting = f.published_posting(scheme=Posting.Scheme.SERVICE_CIVIQUE, **bounds)
+
+    page = html.unescape(client.get(posting.get_absolute_url()).content.decode())
+    form = html.unescape(
+        client.get(reverse("applications:apply", kwargs={"slug": posting.slug})).content.decode()
+    )
+
+    assert re.search(rf"<dd[^>]*>\s*{re.escape(words)}\s*</dd>", page)
+    assert f"Avoir l'âge demandé au début de la mission : {words}." in form

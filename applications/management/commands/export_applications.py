@@ -35,26 +35,26 @@ def selection(*, posting=None, organisation=None, session=None) -> ApplicationQu
 
 class Command(BaseCommand):
     help = (
-        "Exporte les candidatures (une ligne par candidature) en CSV ou XLSX. "
-        "Filtres facultatifs : offre, organisation (tout rôle sur l'offre, ou opératrice du programme), session."
+        "Export applications (one row each) as CSV or XLSX. Optional filters: posting, organisation (any role "
+        "on the posting, or operator of the programme), session."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--posting", metavar="SLUG", help="Identifiant d'URL d'une offre.")
-        parser.add_argument("--organisation", metavar="SLUG", help="Identifiant d'URL d'une organisation.")
-        parser.add_argument("--session", metavar="SLUG", help="Identifiant d'URL d'une session.")
+        parser.add_argument("--posting", metavar="SLUG", help="A posting's URL slug.")
+        parser.add_argument("--organisation", metavar="SLUG", help="An organisation's URL slug.")
+        parser.add_argument("--session", metavar="SLUG", help="A session's URL slug.")
         parser.add_argument("--format", required=True, choices=["csv", "xlsx"], dest="fmt")
         parser.add_argument(
             "--dialect",
             choices=list(CSV_DIALECTS),
             default=EXCEL_FR.name,
-            help="CSV : « excel-fr » (point-virgule et BOM, par défaut) ou « rfc4180 » (virgule, sans BOM).",
+            help="CSV dialect: excel-fr (semicolon and BOM, the default) or rfc4180 (comma, no BOM).",
         )
         parser.add_argument(
             "--output",
             required=True,
             metavar="FILE",
-            help="Fichier à écrire, ou « - » pour la sortie standard (CSV).",
+            help="File to write, or '-' for standard output (CSV).",
         )
 
     def handle(self, *args, posting, organisation, session, fmt, dialect, output, **options):

@@ -23,7 +23,7 @@ def positive_minutes(value: str) -> int:
 
 
 class Command(BaseCommand):
-    help = "Signale les fichiers de candidature orphelins (et les supprime avec --delete) et les fichiers manquants."
+    help = "Report orphan application files (delete them with --delete) and missing ones."
 
     def add_arguments(self, parser):
         parser.add_argument("--delete", action="store_true", help="Delete the orphan files old enough.")

@@ -1,7 +1,8 @@
 """Delete the applications the retention rules no longer allow to keep (see applications/retention.py).
 
-Meant to run daily from the scheduler: `manage.py purge_applications`. `--dry-run` lists what would go and
-deletes nothing; `--now` evaluates the rules at another instant (tests, or checking ahead what a date brings).
+Safe by default: without `--apply` it lists what would go and deletes nothing. The daily scheduler runs
+`manage.py purge_applications --apply`. `--now` evaluates the rules at another instant (tests, or checking
+ahead what a date brings).
 """
 
 from datetime import datetime
@@ -25,17 +26,21 @@ def parse_instant(value: str) -> datetime:
 
 
 class Command(BaseCommand):
-    help = "Supprime les candidatures (et leurs fichiers) dont la durée de conservation est échue."
+    help = (
+        "Lists the applications (and their files) whose retention period has ended; deletes them only with "
+        "--apply."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--dry-run", action="store_true", help="List what would be deleted; delete nothing."
-        )
+        mode = parser.add_mutually_exclusive_group()
+        mode.add_argument("--apply", action="store_true", help="Delete what the report lists.")
+        # Kept so that scheduler lines written for the old default still do what they say.
+        mode.add_argument("--dry-run", action="store_true", help="Report only (the default).")
         parser.add_argument(
             "--now", type=parse_instant, help="Evaluate the rules at this ISO 8601 date-time instead of now."
         )
 
-    def handle(self, *args, dry_run: bool, now: datetime | None, **options):
+    def handle(self, *args, apply: bool, now: datetime | None, **options):
         now = now or timezone.now()
         review = retention.review(now)
         when = timezone.localtime(now).isoformat(timespec="minutes")
@@ -55,8 +60,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {application.reference}\t{application.posting.slug}")
         self.stdout.write(f"{review.accepted_count} accepted application(s) out of scope (kept).")
 
-        if dry_run:
-            self.stdout.write("Dry run: nothing deleted.")
+        if not apply:
+            self.stdout.write(
+                "Nothing deleted: run with --apply to delete these applications and their files."
+            )
             return
         result = retention.purge(now)
         for reference in result.skipped:

@@ -12,7 +12,7 @@ from applications import integrity
 
 
 class Command(BaseCommand):
-    help = "Vérifie l'intégrité d'une sauvegarde restaurée (base et fichiers des candidatures)."
+    help = "Check a restored backup: the database and the applications' files."
 
     def add_arguments(self, parser):
         parser.add_argument(

@@ -18,8 +18,8 @@ DEMO_ACCOUNTS = [
 
 class Command(BaseCommand):
     help = (
-        "Crée ou remet à zéro les comptes de démonstration « recruteur-demo » (CNCD-11.11.11 (démo)) et "
-        "« coordination-demo » (Échanges et Partenariats (démo)). Pour la démonstration uniquement."
+        "Create or reset the demonstration accounts 'recruteur-demo' (CNCD-11.11.11 (démo)) and "
+        "'coordination-demo' (Échanges et Partenariats (démo)). For demonstrations only."
     )
 
     @transaction.atomic

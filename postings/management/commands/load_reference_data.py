@@ -49,14 +49,12 @@ def fixture_conflicts(objects: list[dict]) -> list[str]:
 
 class Command(BaseCommand):
     help = (
-        "Charge les cinq offres de référence (fixtures/reference.json, toutes clôturées) puis crée ou met à jour "
-        "l'ensemble de démonstration (offres ouvertes, dates à venir, marquées « démonstration »)."
+        "Load the five reference postings (fixtures/reference.json, all closed), then create or update the "
+        "demonstration set (open postings, future dates, marked as demonstration)."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--no-demo", action="store_true", help="Charger seulement les données de référence réelles."
-        )
+        parser.add_argument("--no-demo", action="store_true", help="Load only the real reference data.")
 
     def handle(self, *args, no_demo: bool = False, **options):
         objects = json.loads(FIXTURE.read_text(encoding="utf-8"))

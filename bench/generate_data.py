@@ -1,7 +1,14 @@
 """Fill the database with a large, realistic, clearly fake data set for load tests (see docs/performance.md).
 
-    manage.py generate_bench_data --postings 10000 --applications 200000 [--organisations K] [--seed S]
+    python bench/generate_data.py --postings 10000 --applications 200000 [--organisations K] [--seed S]
                                   [--reset] [--unique-files] [--shared-files 50] [--batch-size 2000]
+
+A script of the benchmark, not a command of the product: production settings never install it. It reads the
+same environment as `manage.py` (DATABASE_URL...). It is a management command class run by hand, so that its
+options and errors behave like one; tests call it with `call_command(Command(), ...)` (tests/bench/).
+
+This module is longer than ~400 lines because most of it is the sector's vocabulary the fake texts are built
+from; the code itself is the `Command` class.
 
 Everything is written with `bulk_create` in batches, so `Posting.save()` does not run: `search_text` is computed
 here with `Posting.build_search_text()`. Every row is flagged `is_demo` where the model has the flag and every
@@ -15,11 +22,22 @@ minutes and gigabytes for nothing the benchmark measures. `--unique-files` write
 The text is composed from sentences of the sector (no lorem ipsum) and varies with `--seed`.
 """
 
+import os
 import random
+import sys
 import time
 import uuid
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
+
+if __name__ == "__main__":
+    # Run as a script: the project on the path and Django set up before any model is imported.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -302,7 +320,7 @@ def _bullets(rng: random.Random, sentences: list[str], low: int, high: int) -> s
 
 
 class Command(BaseCommand):
-    help = "Crée un grand jeu de données fictives (préfixe bench-) pour les tests de charge."
+    help = "Create a large, clearly fake data set (slugs prefixed bench-) for load tests."
 
     def add_arguments(self, parser):
         parser.add_argument("--postings", type=int, default=1000)
@@ -726,4 +744,5 @@ def fold_ascii(text: str) -> str:
     return fold(text).replace(" ", "-")
 
 
-__all__ = ["Command", "minimal_pdf"]
+if __name__ == "__main__":
+    Command().run_from_argv(["bench/generate_data.py", "generate_data", *sys.argv[1:]])

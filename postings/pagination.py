@@ -1,0 +1,62 @@
+"""The listing's paginator: one page and the total number of results in one query, with notices for bad input."""
+
+import math
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Func, IntegerField, QuerySet, Subquery
+from django.utils.translation import gettext as _
+
+# Pages past this are "past the end" without asking the database (keeps the OFFSET within integer range).
+MAX_PAGE_NUMBER = 100_000
+
+
+def paginate_with_total(queryset: QuerySet, per_page: int, page_param: str | None) -> tuple[Page, list[str]]:
+    """One page of `queryset` and the total number of results, in one query, plus notices for bad input.
+
+    The total comes from a COUNT subquery of the same query, so the listing needs no separate COUNT. A
+    non-numeric page shows page 1 and a page past the end shows the last page, each with a notice; only that
+    second case costs a COUNT query.
+    """
+    notices: list[str] = []
+    try:
+        number = int(page_param) if page_param not in (None, "") else 1
+    except ValueError:
+        number = 0
+    if number < 1:
+        notices.append(
+            _("Le numéro de page « %(page)s » n'est pas valide : voici la première page.")
+            % {"page": page_param}
+        )
+        number = 1
+
+    # The total as an uncorrelated scalar subquery: PostgreSQL counts once (from the indexes when it can) while
+    # the page itself stops after `per_page` rows in index order. A window COUNT would read every matching row
+    # in full before returning the first page (bench/NOTES.md).
+    total_results = Subquery(
+        queryset.order_by()
+        .annotate(total=Func(function="COUNT", template="COUNT(*)", output_field=IntegerField()))
+        .values("total")[:1],
+        output_field=IntegerField(),
+    )
+
+    def fetch(page_number: int) -> list:
+        offset = (page_number - 1) * per_page
+        return list(queryset.annotate(total_results=total_results)[offset : offset + per_page])
+
+    rows = fetch(number) if number <= MAX_PAGE_NUMBER else []
+    if rows:
+        total = rows[0].total_results
+    elif number == 1:
+        total = 0
+    else:
+        total = queryset.count()
+        last = max(1, math.ceil(total / per_page))
+        notices.append(
+            _("La page %(page)s n'existe pas : voici la dernière page (%(last)s).")
+            % {"page": number, "last": last}
+        )
+        number = last
+        rows = fetch(number) if total else []
+    paginator = Paginator(queryset, per_page)
+    paginator.count = total  # a cached_property: set from the COUNT subquery instead of querying again
+    return Page(rows, number, paginator), notices
