@@ -11,6 +11,7 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from config.engines import cache_from_url, storage_from_url
 from config.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -113,13 +114,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHE_URL = env_str("CACHE_URL", "")
-if CACHE_URL.startswith("redis://"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
-else:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "passerelle"}
-    }
+# The cache: local memory per process by default (enough for one server), Redis shared by every server and
+# worker in production (CACHE_URL=redis://127.0.0.1:6379/0; config/engines.py refuses any other scheme).
+# Sessions stay in the database. CACHE_KEY_PREFIX separates sites (or test runs) sharing one Redis database.
+CACHES = {"default": cache_from_url(env_str("CACHE_URL", ""), key_prefix=env_str("CACHE_KEY_PREFIX", ""))}
 
 # django-axes first: it refuses a locked-out (username, IP) pair before any password is checked. It needs the
 # request: in tests, prefer `client.force_login(user)`; `client.login()` must pass `request=HttpRequest()`.
@@ -151,10 +149,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 MEDIA_ROOT = PRIVATE_MEDIA_ROOT
 STORAGES = {
-    "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
-    },
+    # Candidates' files and background exports: the local folder above by default, a private S3-compatible
+    # bucket with STORAGE_URL=s3://bucket?endpoint_url=... (config/engines.py, README "Production").
+    "default": storage_from_url(env_str("STORAGE_URL", ""), local_root=PRIVATE_MEDIA_ROOT),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -220,7 +217,7 @@ OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Passerelle")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", True) else None
 # Off by default so that a plain http development server works; production sets it (see README).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # One year, subdomains and preload: the browser never tries plain http again (sent on HTTPS responses only).
 SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
