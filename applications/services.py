@@ -12,6 +12,7 @@ from postings.models import Posting
 from . import emails
 from .files import check_document
 from .models import Application, OutgoingEmail, StatusChange
+from .storage import STORAGE_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -171,7 +172,7 @@ def _delete_written_files(application: Application) -> None:
         if field_file and getattr(field_file, "_committed", False) and field_file.name:
             try:
                 field_file.storage.delete(field_file.name)
-            except OSError:
+            except STORAGE_ERRORS:
                 logger.exception("Could not delete %s after a failed application", field_file.name)
 
 
