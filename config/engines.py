@@ -68,6 +68,8 @@ def storage_from_url(url: str, *, local_root: Path) -> dict:
 
 def s3_options(bucket: str, prefix: str = "", query: dict | None = None, **extra) -> dict:
     """django-storages options for a private bucket whose files only Django hands out."""
+    from botocore.config import Config
+
     return {
         "bucket_name": bucket,
         "location": prefix.strip("/"),
@@ -79,6 +81,11 @@ def s3_options(bucket: str, prefix: str = "", query: dict | None = None, **extra
         "querystring_expire": 30,
         # Names are random (applications.models.private_upload_to): never overwrite, never guess.
         "file_overwrite": False,
+        # An unreachable endpoint must fail a request within seconds (the page then says to send again),
+        # not hold a server for botocore's default retries.
+        "client_config": Config(
+            connect_timeout=3, read_timeout=20, retries={"mode": "standard", "max_attempts": 2}
+        ),
         **(query or {}),
         **extra,
     }
