@@ -13,6 +13,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
@@ -280,3 +281,19 @@ def test_botocore_reports_a_refused_endpoint_as_unreachable(bucket_down):
 
     with pytest.raises(EndpointConnectionError):
         default_storage.exists("anything")
+
+
+def test_a_bucket_copied_out_and_into_an_empty_one_passes_verify_backup(moto, bucket, settings):
+    """docs/backups.md, "Files in a bucket": the keys under applications/ out, then into a new bucket."""
+    applications = [f.make_application(), f.make_application(letter_file=ContentFile(b"%PDF-1.4 lettre"))]
+    copied = {key: bucket.read(key) for key in bucket.keys() if key.startswith("applications/")}
+    assert len(copied) == 3
+
+    restored = moto.new_bucket()
+    for key, body in copied.items():
+        moto.client().put_object(Bucket=restored, Key=key, Body=body)
+    settings.STORAGES = {**settings.STORAGES, "default": moto.storage_settings(restored)}
+
+    out = StringIO()
+    call_command("verify_backup", "--expect-count", str(len(applications)), stdout=out)
+    assert "Backup verified: 2 application(s), 3 file(s) in storage." in out.getvalue()
