@@ -302,6 +302,7 @@ def main() -> int:
     parser.add_argument("--servers", type=int, default=2)
     parser.add_argument("--base-port", type=int, default=8180)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop the components on SIGTERM as on Ctrl-C
     with Cluster(servers=args.servers, base_port=args.base_port) as cluster:
         slug = cluster.start()
         print(f"Passerelle cluster: {cluster.url}/  (apply: {cluster.url}/offres/{slug}/candidater/)")
