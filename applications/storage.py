@@ -38,22 +38,26 @@ def is_bucket(storage: Storage) -> bool:
     return hasattr(storage, "bucket") and hasattr(storage, "location")
 
 
-def list_files(storage: Storage, root: str) -> Iterator[StoredFile]:
-    """Every file under `root`, named as the storage names it (what a FileField holds)."""
+def list_files(storage: Storage, root: str = "") -> Iterator[StoredFile]:
+    """Every file under `root` (everything when empty), named as the storage names it (what a FileField holds)."""
+    root = root.strip("/")
     if is_bucket(storage):
         prefix = f"{storage.location.strip('/')}/" if storage.location.strip("/") else ""
-        for obj in storage.bucket.objects.filter(Prefix=f"{prefix}{root.strip('/')}/"):
+        for obj in storage.bucket.objects.filter(Prefix=f"{prefix}{root}/" if root else prefix):
             yield StoredFile(name=obj.key[len(prefix) :], modified_at=obj.last_modified, size=obj.size)
         return
-    for name in _walk(storage, root.strip("/")):
+    for name in _walk(storage, root):
         yield StoredFile(name=name, modified_at=storage.get_modified_time(name), size=storage.size(name))
 
 
 def _walk(storage: Storage, root: str) -> Iterator[str]:
-    if not storage.exists(root):
+    if root and not storage.exists(root):
         return
-    directories, files = storage.listdir(root)
+    try:
+        directories, files = storage.listdir(root)
+    except FileNotFoundError:  # the storage's own folder, before anything was written
+        return
     for file_name in files:
-        yield f"{root}/{file_name}"
+        yield f"{root}/{file_name}" if root else file_name
     for directory in directories:
-        yield from _walk(storage, f"{root}/{directory}")
+        yield from _walk(storage, f"{root}/{directory}" if root else directory)

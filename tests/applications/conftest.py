@@ -115,12 +115,12 @@ def odt_upload(name: str = "lettre.odt", **kwargs) -> SimpleUploadedFile:
 
 
 def stored_files(settings) -> list[str]:
-    """Every candidate's file in the private storage of the test (a folder, or a bucket), by name."""
+    """Every file in the private storage of the test (a folder, or a bucket), by name."""
     from django.core.files.storage import default_storage
 
     from applications.storage import list_files
 
-    return [stored.name for stored in list_files(default_storage, "applications")]
+    return [stored.name for stored in list_files(default_storage)]
 
 
 @pytest.fixture(autouse=True)
