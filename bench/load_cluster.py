@@ -168,7 +168,8 @@ def run_scenario(name: str, args) -> dict:
         with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
             candidates = list(pool.map(one, range(args.requests)))
         duration = time.monotonic() - started
-        fault.join(timeout=60)
+        if fault.is_alive():
+            fault.join(timeout=60)
 
         counts = json.loads(
             cluster.manage(
