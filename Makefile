@@ -58,3 +58,11 @@ clean:
 bench: install
 	@command -v wrk >/dev/null || apt-get install -y wrk || sudo apt-get install -y wrk
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# The production topology on loopback: PostgreSQL, Redis, an S3 endpoint (moto), two gunicorn servers, one
+# task worker and nginx in front (bench/cluster.py, deploy/). Needs Debian's nginx and redis-server.
+.PHONY: cluster
+cluster: install
+	@command -v nginx >/dev/null || apt-get install -y nginx-light || apt-get install -y nginx
+	@command -v redis-server >/dev/null || apt-get install -y redis-server
+	$(PY) bench/cluster.py $(CLUSTER_ARGS)

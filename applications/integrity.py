@@ -1,10 +1,9 @@
 """Agreement between application rows and the candidates' files in private storage.
 
 Used by `find_orphan_files` (housekeeping) and `verify_backup` (after a restore). Files live in
-`default_storage` under `applications/`; a row points to its CV and, optionally, a letter file.
+`default_storage` (the local disk or a bucket, applications/storage.py) under `applications/`; a row points to its CV and, optionally, a letter file.
 """
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,16 +11,10 @@ from django.core.files.storage import Storage, default_storage
 from django.utils import timezone
 
 from applications.models import Application
+from applications.storage import StoredFile, list_files
 
 UPLOAD_ROOT = "applications"
 FILE_FIELDS = ("cv", "letter_file")
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    name: str
-    modified_at: datetime
-    size: int
 
 
 @dataclass(frozen=True)
@@ -40,23 +33,10 @@ class StorageReport:
     file_count: int
 
 
-def walk(storage: Storage, root: str = UPLOAD_ROOT) -> Iterator[str]:
-    """Every file name under `root`, as the storage names it (forward slashes)."""
-    if not storage.exists(root):
-        return
-    directories, files = storage.listdir(root)
-    for file_name in files:
-        yield f"{root}/{file_name}"
-    for directory in directories:
-        yield from walk(storage, f"{root}/{directory}")
-
-
 def inspect_storage(storage: Storage | None = None) -> StorageReport:
     storage = storage or default_storage
-    stored = {
-        name: StoredFile(name=name, modified_at=storage.get_modified_time(name), size=storage.size(name))
-        for name in walk(storage)
-    }
+    # On a bucket: its keys under applications/, listed with their sizes and dates.
+    stored = {stored_file.name: stored_file for stored_file in list_files(storage, UPLOAD_ROOT)}
     referenced: set[str] = set()
     missing: list[MissingFile] = []
     empty: list[MissingFile] = []

@@ -32,6 +32,7 @@ from django.db.models import ProtectedError, Q, RestrictedError
 from django.utils import timezone
 
 from applications.models import Application
+from applications.storage import STORAGE_ERRORS
 
 logger = logging.getLogger("passerelle.retention")
 
@@ -150,7 +151,7 @@ def _delete(application: Application, *, cause: str, by=None) -> Erasure:
         for name in names:
             try:
                 default_storage.delete(name)
-            except OSError:
+            except STORAGE_ERRORS:
                 # The row is gone already; the file shows up in `find_orphan_files`, which deletes it.
                 logger.exception("Application %s: a file could not be deleted.", reference)
         logger.info(

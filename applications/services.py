@@ -11,6 +11,7 @@ from django.utils import timezone
 from applications import emails, pipeline
 from applications.files import checked
 from applications.models import Application, OutgoingEmail, StatusChange
+from applications.storage import STORAGE_ERRORS
 from postings.models import Posting
 
 logger = logging.getLogger(__name__)
@@ -192,7 +193,7 @@ def _delete_written_files(application: Application) -> None:
         if field_file and getattr(field_file, "_committed", False) and field_file.name:
             try:
                 field_file.storage.delete(field_file.name)
-            except OSError:
+            except STORAGE_ERRORS:
                 logger.exception("Could not delete %s after a failed application", field_file.name)
 
 

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 
 logger = logging.getLogger("passerelle.database")
+logger_storage = logging.getLogger("passerelle.storage")
 
 #: Seconds a client is asked to wait before trying again while the database is unreachable.
 RETRY_AFTER_SECONDS = 30
@@ -33,5 +34,31 @@ class DatabaseUnavailableMiddleware:
             "Database unavailable while handling %s %s", request.method, request.path, exc_info=exception
         )
         response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+
+class StorageUnavailableMiddleware:
+    """Answers 503 when the file storage (an S3-compatible bucket) cannot be reached during a request.
+
+    An application being submitted at that moment is rolled back with whatever file it had written
+    (applications/services.py), so the page can say that nothing was kept and that sending again is safe.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from applications.storage import UNREACHABLE_ERRORS
+
+        if not UNREACHABLE_ERRORS or not isinstance(exception, UNREACHABLE_ERRORS):
+            return None
+        logger_storage.error(
+            "File storage unavailable while handling %s %s", request.method, request.path, exc_info=exception
+        )
+        response = HttpResponse(render_to_string("503.html", {"storage": True}), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from config.engines import cache_from_url, storage_from_url
 from config.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -70,6 +71,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
+    "config.middleware.StorageUnavailableMiddleware",
     # Last, as django-axes asks: turns a locked-out login attempt into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -117,13 +119,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHE_URL = env_str("CACHE_URL", "")
-if CACHE_URL.startswith("redis://"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
-else:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "passerelle"}
-    }
+# The cache: local memory per process by default (enough for one server), Redis shared by every server and
+# worker in production (CACHE_URL=redis://127.0.0.1:6379/0; config/engines.py refuses any other scheme).
+# Sessions stay in the database. CACHE_KEY_PREFIX separates sites (or test runs) sharing one Redis database.
+CACHES = {"default": cache_from_url(env_str("CACHE_URL", ""), key_prefix=env_str("CACHE_KEY_PREFIX", ""))}
 
 # The page cache (postings/page_cache.py): how long a public page is replayed to visitors without a session,
 # at most (never past the next deadline). 0 switches it off: every request renders its page.
@@ -159,10 +158,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 MEDIA_ROOT = PRIVATE_MEDIA_ROOT
 STORAGES = {
-    "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
-    },
+    # Candidates' files and background exports: the local folder above by default, a private S3-compatible
+    # bucket with STORAGE_URL=s3://bucket?endpoint_url=... (config/engines.py, README "Production").
+    "default": storage_from_url(env_str("STORAGE_URL", ""), local_root=PRIVATE_MEDIA_ROOT),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -227,7 +225,7 @@ OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Passerelle")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", True) else None
 # Off by default so that a plain http development server works; production sets it (see README).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # One year, subdomains and preload: the browser never tries plain http again (sent on HTTPS responses only).
 SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
@@ -306,6 +304,9 @@ for _proxy in TRUSTED_PROXIES:
 # django-axes locks logins out by the same address.
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_IP_META_KEY = "applications.client_address.client_address"
+# While the shared cache is unreachable the limit lets requests through (config/cache.py): refusing every
+# candidate during a Redis outage would lose applications; the outage is logged.
+RATELIMIT_FAIL_OPEN = True
 AXES_CLIENT_IP_CALLABLE = "applications.client_address.client_address"
 # Candidates' files and their folders, on local storage: readable by the service's user only.
 FILE_UPLOAD_PERMISSIONS = 0o600

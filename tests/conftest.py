@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 
@@ -36,19 +38,32 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def moto():
+    """An S3 endpoint on a loopback port (moto_server), started once for the run that needs it."""
+    from tests.engines.s3 import MotoServer
+
+    server = MotoServer()
+    yield server
+    server.stop()
+
+
 @pytest.fixture(autouse=True)
-def _private_media(settings, tmp_path):
-    """Each test writes candidates' files under its own temporary folder."""
+def _private_media(settings, tmp_path, request):
+    """Each test writes candidates' files under its own temporary folder, or its own bucket on the S3 endpoint
+    when PASSERELLE_TEST_STORAGE=s3 (.ci/run runs the file tests that way)."""
     root = tmp_path / "private"
     settings.PRIVATE_MEDIA_ROOT = root
     settings.MEDIA_ROOT = root
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
+    if os.environ.get("PASSERELLE_TEST_STORAGE") == "s3" and "local_storage_only" not in request.keywords:
+        moto = request.getfixturevalue("moto")
+        default = moto.storage_settings(moto.new_bucket())
+    else:
+        default = {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": root, "base_url": None},
-        },
-    }
+        }
+    settings.STORAGES = {**settings.STORAGES, "default": default}
 
 
 @pytest.fixture

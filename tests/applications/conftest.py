@@ -124,12 +124,13 @@ def odt_upload(name: str = "lettre.odt", **kwargs) -> SimpleUploadedFile:
     return upload(name, odt_bytes(**kwargs))
 
 
-def stored_files(settings) -> list:
-    """Every file under the private storage of the test."""
-    from pathlib import Path
+def stored_files(settings) -> list[str]:
+    """Every file in the private storage of the test (a folder, or a bucket), by name."""
+    from django.core.files.storage import default_storage
 
-    root = Path(settings.PRIVATE_MEDIA_ROOT)
-    return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
+    from applications.storage import list_files
+
+    return [stored.name for stored in list_files(default_storage)]
 
 
 @pytest.fixture

@@ -557,9 +557,10 @@ def test_a_failure_after_the_files_are_written_leaves_no_row_and_no_file(
 ):
     posting = f.published_posting()
     written = []
-    from django.core.files.storage import FileSystemStorage
+    from django.core.files.storage import storages
 
-    real_save = FileSystemStorage._save
+    engine = type(storages["default"])  # the local folder, or the bucket under PASSERELLE_TEST_STORAGE=s3
+    real_save = engine._save
 
     def record_save(self, name, content):
         written.append(real_save(self, name, content))
@@ -568,7 +569,7 @@ def test_a_failure_after_the_files_are_written_leaves_no_row_and_no_file(
     def broken(*args, **kwargs):
         raise RuntimeError("disk full, or a bug")
 
-    monkeypatch.setattr(FileSystemStorage, "_save", record_save)
+    monkeypatch.setattr(engine, "_save", record_save)
     monkeypatch.setattr(breaking_point, broken)
 
     with pytest.raises(RuntimeError):
