@@ -621,6 +621,10 @@ class Posting(models.Model):
             return None
         return self.deadline.astimezone(posting_time_zone()).date()
 
+    def duration_text_states_months(self) -> bool:
+        """The duration's words already give the number of months ("7 mois : formation…"): say it once."""
+        return bool(self.duration_months) and self.duration_text.startswith(f"{self.duration_months} mois")
+
     def public_contact_emails(self) -> list[str]:
         return [email for email in (self.contact_email, self.contact_email_other) if email]
 

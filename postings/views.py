@@ -7,7 +7,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Func, IntegerField, Min, Prefetch, QuerySet, Subquery
+from django.db.models import F, Func, IntegerField, Min, Prefetch, QuerySet, Subquery
 from django.http import HttpResponse
 from django.middleware.csp import get_nonce
 from django.utils import timezone
@@ -162,6 +162,30 @@ def cache_public_page(view):
     return cached_view
 
 
+# How many closed real postings the home page shows when only demonstration copies are open.
+RECENT_REAL_POSTINGS = 6
+
+
+def recent_real_postings_if_only_demos_open(page: Page, *, is_default_listing: bool) -> list[Posting]:
+    """The most recent real postings, closed, for a home page whose open postings are all demonstrations.
+
+    A first-time visitor must not see only fictitious copies: when the whole default listing (open postings,
+    no filter) fits on its first page and holds no real posting, the latest real ones are shown beside it.
+    Costs a query only then.
+    """
+    if not is_default_listing or page.number != 1 or page.has_next():
+        return []
+    if any(not posting.is_demo for posting in page.object_list):
+        return []
+    postings = list(
+        with_card_relations(Posting.objects.published().filter(is_demo=False)).order_by(
+            F("deadline").desc(nulls_last=True), F("starts_on").desc(nulls_last=True), "-pk"
+        )[:RECENT_REAL_POSTINGS]
+    )
+    unpack_json_rows(postings, *CARD_JSON_ROWS)
+    return postings
+
+
 class PostingListView(ListView):
     template_name = "postings/posting_list.html"
     context_object_name = "postings"
@@ -223,6 +247,10 @@ class PostingListView(ListView):
                 for key, value in filterset.query_params.items()
                 if key not in ("page", "per_page", "sort")
             ),
+        )
+        context["recent_real_postings"] = recent_real_postings_if_only_demos_open(
+            context["page_obj"],
+            is_default_listing=not context["is_filtered"] and not context["include_closed"],
         )
         return context
 

@@ -304,7 +304,9 @@ def test_a_closed_posting_keeps_how_to_apply_and_its_contacts_but_offers_no_appl
     assert "Postuler" not in html
     # Only the form goes: how to apply and whom to contact stay, under the notice that applications are closed.
     assert "Les candidatures sont closes pour cette offre." in html
-    assert html.index("Les candidatures sont closes pour cette offre.") < html.index("Écrire à contact@example.org")
+    assert html.index("Les candidatures sont closes pour cette offre.") < html.index(
+        "Écrire à contact@example.org"
+    )
     assert f'href="mailto:{posting.contact_email}"' in html
 
 
