@@ -277,13 +277,14 @@ class PostingAdmin(InReachAdmin):
                 ]
             },
         ),
-        (_("Contenu"), {"fields": ["context", "missions", "profile", "assets", "offer"]}),
+        (_("Contenu"), {"fields": ["context", "missions", "profile", "assets", "offer", "programme_text"]}),
         (
             _("Rémunération"),
             {
                 "fields": [
                     "pay_kind",
                     "monthly_pay",
+                    "monthly_pay_is_total",
                     "pay_is_approximate",
                     "pay_currency",
                     "pay_is_net",
@@ -303,11 +304,23 @@ class PostingAdmin(InReachAdmin):
                     "starts_asap",
                     "start_text",
                     "deadline",
+                    "deadline_is_date_only",
+                    "deadline_text",
                     "selection_ends_on",
                 ]
             },
         ),
-        (_("Candidater"), {"fields": ["how_to_apply", "contact_email", "contact_phone"]}),
+        (
+            _("Candidater"),
+            {
+                "fields": [
+                    "how_to_apply",
+                    "contact_email",
+                    "contact_email_other",
+                    "contact_phone",
+                ]
+            },
+        ),
         (
             _("Traductions"),
             {
