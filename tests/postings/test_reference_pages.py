@@ -366,3 +366,13 @@ def test_no_fact_is_printed_twice(client, reference_data):
     assert "6 mois – 6 mois" not in internship
     assert "dès que possible – Au plus vite" not in job
     assert "7 mois – 7 mois" not in call
+
+
+def test_a_date_only_deadline_is_a_whole_day_in_the_postings_calendar(client, reference_data):
+    open_it(HRO)
+    day = timezone.localdate() + timedelta(days=10)
+
+    ics = client.get(f"/offres/{HRO}/calendrier.ics").content.decode()
+
+    assert f"DTSTART;VALUE=DATE:{day:%Y%m%d}" in ics
+    assert "T225959" not in ics and "T235959" not in ics
