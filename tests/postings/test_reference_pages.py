@@ -14,6 +14,7 @@ from django.utils import timezone
 from postings import cache as postings_cache
 from postings.jsonld import job_posting_jsonld
 from postings.models import Posting, end_of_day
+from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
@@ -376,3 +377,13 @@ def test_a_date_only_deadline_is_a_whole_day_in_the_postings_calendar(client, re
 
     assert f"DTSTART;VALUE=DATE:{day:%Y%m%d}" in ics
     assert "T225959" not in ics and "T235959" not in ics
+
+
+def test_a_posting_that_states_a_cefr_level_asks_for_it_in_the_apply_form(client):
+    posting = f.published_posting(languages={"de": "B2"})
+
+    text = main_text(client, f"/offres/{posting.slug}/candidater/")
+
+    assert "Votre niveau en allemand" in text
+    assert "Niveau demandé : B2." in text
+    assert "Bon niveau (B2)" in text  # the candidate's choices then carry the CEFR scale too
