@@ -198,6 +198,25 @@ TRANSLATED_FACTS = {
         "met mogelijkheid tot verlenging",
     ],
     ("nl", LIEGE): ["Luik, België", "info@echanges-partenariats.org", "geen uiterste datum vermeld"],
+    ("en", LIEGE): [
+        "522.87 € per month",
+        "107.58 € per month",
+        "107.66 € per month under conditions",
+        "i.e. 630.45 € per month in total",
+        "from 13 September to 8 October 2021 · Paris",
+        "from 13 October 2021 to 11 March 2022",
+        "Cohort: 8 to 15 volunteers.",
+        "en précisant en objet le thème et le pays",
+    ],
+    ("nl", LITTORAL): [
+        "500 € per maand",
+        "744 € eenmalig",
+        "van 23 oktober tot 16 november 2017 · Paris",
+        "van november 2017 tot april 2018",
+        "mei 2018",
+        "Perzisch (farsi)",
+        "info@echanges-partenariats.org",
+    ],
 }
 
 # The past deadline, shown while the posting is closed; the open copy has its own, future one.
