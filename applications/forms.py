@@ -141,15 +141,10 @@ class ApplicationForm(forms.Form):
         self.language_fields = []
         for link in posting.languages.all():
             name = f"language_{link.language}"
-            help_text = ""
-            if link.level:
-                help_text = _("Niveau attendu : %(level)s.") % {"level": link.get_level_display()}
-            if not link.is_required:
-                help_text = f"{help_text} {_('Un plus, pas une obligation.')}".strip()
             self.fields[name] = forms.ChoiceField(
                 label=_("Votre niveau en %(language)s") % {"language": link.language_name},
-                choices=[("", _("Choisir un niveau")), *Application.LanguageLevel.choices],
-                help_text=help_text,
+                choices=[("", _("Choisir un niveau")), *language_level_choices(with_cefr=bool(link.level))],
+                help_text=language_help_text(link),
                 widget=widgets.Select,
             )
             self.language_fields.append((link.language, name))
@@ -210,6 +205,36 @@ class ApplicationForm(forms.Form):
 
     def application_files(self) -> dict:
         return {"cv": self.cleaned_data["cv"], "letter_file": self.cleaned_data.get("letter_file")}
+
+
+# The levels a candidate picks from, in words only: the CEFR code is shown only beside a posting that states
+# a CEFR level, so that a posting asking for "bon niveau" is not made to ask for "B2".
+LEVEL_WORDS = {
+    Application.LanguageLevel.NONE: _("Je ne parle pas cette langue"),
+    Application.LanguageLevel.A1: _("Débutant"),
+    Application.LanguageLevel.A2: _("Notions"),
+    Application.LanguageLevel.B1: _("Intermédiaire"),
+    Application.LanguageLevel.B2: _("Bon niveau"),
+    Application.LanguageLevel.C1: _("Très bon niveau"),
+    Application.LanguageLevel.C2: _("Courant / bilingue"),
+}
+
+
+def language_level_choices(*, with_cefr: bool) -> list[tuple[str, str]]:
+    if with_cefr:
+        return list(Application.LanguageLevel.choices)
+    return [(level.value, LEVEL_WORDS[level]) for level in Application.LanguageLevel]
+
+
+def language_help_text(link) -> str:
+    """ "Niveau demandé : bon niveau (lu, écrit, parlé)." in the posting's words, then whether it is a plus."""
+    asked = link.level_as_stated
+    if link.notes:
+        asked = f"{asked} ({link.notes})" if asked else link.notes
+    parts = [str(_("Niveau demandé : %(level)s.") % {"level": asked})] if asked else []
+    if not link.is_required:
+        parts.append(str(_("Un plus, pas une obligation.")))
+    return " ".join(parts)
 
 
 def eligibility_conditions(posting: Posting) -> list[str]:

@@ -86,8 +86,12 @@ class Organisation(models.Model):
     kind = models.CharField(_("type"), max_length=20, choices=Kind, default=Kind.ASSOCIATION)
     description = models.TextField(_("présentation"), blank=True)
     website = models.URLField(_("site web"), blank=True)
+    website_other = models.URLField(
+        _("autre site web"), blank=True, help_text=_("Ex. le site dans l'autre langue (néerlandais).")
+    )
     email = models.EmailField(_("e-mail de contact"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=40, blank=True)
+    fax = models.CharField(_("fax"), max_length=40, blank=True)
     country = CountryField(_("pays"), blank=True)
     city = models.CharField(_("ville"), max_length=100, blank=True)
     address = models.CharField(_("adresse"), max_length=255, blank=True)
@@ -98,6 +102,12 @@ class Organisation(models.Model):
             "Les réponses envoyées aux candidat·es depuis Passerelle portent cette adresse : une personne qui "
             "répond à l'e-mail vous écrit ici. Vide : l'adresse de la personne qui envoie la réponse."
         ),
+    )
+    address_other = models.CharField(
+        _("adresse dans l'autre langue"),
+        max_length=255,
+        blank=True,
+        help_text=_("Ex. « Kiekenmarkt 30, 1000 Brussel » à côté de l'adresse en français."),
     )
     is_demo = models.BooleanField(
         _("démonstration"),

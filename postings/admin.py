@@ -271,13 +271,22 @@ class PostingAdmin(PostingPagesMixin, InReachAdmin):
     # are shown right after the first fieldset by the change_form template. Everything else is collapsed.
     fieldsets = [
         (None, {"fields": ["title", "kind", "scheme", "pay_kind", "session"]}),
-        (_("Dates"), {"fields": ["starts_on", "starts_asap", "duration_months", "deadline"]}),
+        (_("Dates"), {"fields": ["starts_on", "starts_asap", "duration_months", "deadline", "deadline_is_date_only"]}),
         (_("Pour les candidats"), {"fields": ["summary", "how_to_apply", "contact_email"]}),
         (
             _("Description détaillée"),
             {
                 "classes": ["collapse"],
-                "fields": ["theme_label", "themes", "context", "missions", "profile", "assets", "offer"],
+                "fields": [
+                    "theme_label",
+                    "themes",
+                    "context",
+                    "missions",
+                    "profile",
+                    "assets",
+                    "offer",
+                    "programme_text",
+                ],
             },
         ),
         (
@@ -293,6 +302,7 @@ class PostingAdmin(PostingPagesMixin, InReachAdmin):
                 "classes": ["collapse"],
                 "fields": [
                     "monthly_pay",
+                    "monthly_pay_is_total",
                     "pay_is_approximate",
                     "pay_currency",
                     "pay_is_net",
@@ -309,7 +319,9 @@ class PostingAdmin(PostingPagesMixin, InReachAdmin):
                     "working_time",
                     "duration_text",
                     "start_text",
+                    "deadline_text",
                     "selection_ends_on",
+                    "contact_email_other",
                     "contact_phone",
                 ],
             },

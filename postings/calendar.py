@@ -128,10 +128,13 @@ def phase_event(phase: Phase, *, uid_prefix: str, context_title: str) -> Event:
 
 
 def deadline_event(posting: Posting, *, title: str) -> Event:
+    # A deadline stated as a day is that whole day in a calendar, not an invented time of day.
+    day = posting.deadline_day() if posting.deadline_is_date_only else None
     return Event(
         uid=f"posting-{posting.pk}-deadline@{UID_DOMAIN}",
         summary=_("Date limite de candidature – %(title)s") % {"title": title},
-        starts=posting.deadline,
+        starts=day or posting.deadline,
+        ends=day + timedelta(days=1) if day else None,
     )
 
 

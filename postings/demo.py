@@ -9,9 +9,7 @@ moves their dates forward without duplicating anything.
 import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -23,6 +21,7 @@ from postings.models import (
     Posting,
     Programme,
     Session,
+    end_of_day,
 )
 
 DEMO_SLUG_SUFFIX = "-demo"
@@ -49,7 +48,7 @@ DEMO_SUMMARY_PREFIX = (
     "fictives. Les candidatures envoyées ici ne sont transmises à aucune organisation."
 )
 DEMO_HOW_TO_APPLY = (
-    "Démonstration : candidatez en ligne avec le formulaire de cette page (CV et lettre de motivation). Les "
+    "Démonstration : candidatez en ligne avec le bouton « Postuler en ligne » (CV et lettre de motivation). Les "
     "candidatures de démonstration restent dans Passerelle et ne sont transmises à aucune organisation."
 )
 
@@ -66,11 +65,11 @@ DEMO_SUMMARY_PREFIX_TRANSLATIONS = {
 }
 DEMO_HOW_TO_APPLY_TRANSLATIONS = {
     "en": (
-        "Demonstration: apply online with the form on this page (CV and cover letter). Demonstration "
+        "Demonstration: apply online with the “Apply online” button (CV and cover letter). Demonstration "
         "applications stay in Passerelle and are passed on to no organisation."
     ),
     "nl": (
-        "Demonstratie: solliciteer online met het formulier op deze pagina (cv en motivatiebrief). "
+        "Demonstratie: solliciteer online met de knop ‘Online solliciteren’ (cv en motivatiebrief). "
         "Demonstratiekandidaturen blijven in Passerelle en worden aan geen enkele organisatie bezorgd."
     ),
 }
@@ -98,6 +97,8 @@ COPIED_POSTING_FIELDS = [
     "pay_is_net",
     "pay_scale",
     "pay_details",
+    "monthly_pay_is_total",
+    "programme_text",
     "working_time",
     "duration_months",
     "starts_asap",
@@ -109,6 +110,41 @@ COPIED_POSTING_FIELDS = [
         for language in TRANSLATION_LANGUAGES
     ),
 ]
+
+
+# Sentences of the originals that name their own dates: a copy with other dates rewrites them, so that it
+# never contradicts itself. Each original must still contain its sentence (a changed fixture fails loudly).
+DATED_SENTENCES = {
+    "villes-accueillantes-liege-session-24": {
+        "context": [
+            (
+                "Une deuxième étape est prévue de septembre 2021 à février 2022 au sein de la session 24.",
+                "Une deuxième étape est prévue pendant la session (voir le calendrier).",
+            )
+        ],
+    },
+    "droits-des-etrangers-bruxelles-session-24": {
+        "pay_details": [
+            (
+                "Selon les taux applicables du programme Erasmus Plus 2020 : environ",
+                "Selon les taux applicables du programme Erasmus Plus : environ",
+            )
+        ],
+    },
+}
+
+
+def without_dated_sentences(posting: Posting) -> dict[str, str]:
+    """The fields of `posting` whose text names the original's dates, rewritten for a copy."""
+    rewritten = {}
+    for field, replacements in DATED_SENTENCES.get(posting.slug, {}).items():
+        text = getattr(posting, field)
+        for old, new in replacements:
+            if old not in text:
+                raise LookupError(f"{posting.slug}.{field} no longer says: {old}")
+            text = text.replace(old, new)
+        rewritten[field] = text
+    return rewritten
 
 
 @dataclass(frozen=True)
@@ -153,10 +189,6 @@ def shifted_phase(phase: Phase, months: int) -> dict:
         "place": phase.place,
         "notes": phase.notes,
     }
-
-
-def end_of_day(day: date) -> datetime:
-    return datetime.combine(day, time(23, 59), tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 def sync_related(manager, rows: list[dict], key: tuple[str, ...]) -> None:
@@ -270,6 +302,7 @@ def refresh_demo_set(*, today: date | None = None) -> DemoSet:
         else:
             starts_on = deadline.date() + START_AFTER_DEADLINE
         values = {name: getattr(real, name) for name in COPIED_POSTING_FIELDS}
+        values.update(without_dated_sentences(real))
         values.update(
             summary=f"{DEMO_SUMMARY_PREFIX}\n\n{real.summary}",
             session=session if real.session_id is not None else None,
@@ -278,8 +311,11 @@ def refresh_demo_set(*, today: date | None = None) -> DemoSet:
             starts_on=starts_on,
             start_text="Au plus vite" if real.starts_asap else "",
             deadline=deadline,
+            deadline_is_date_only=True,
+            deadline_text="",
             how_to_apply=DEMO_HOW_TO_APPLY,
             contact_email=DEMO_CONTACT_EMAIL,
+            contact_email_other="",
             contact_phone="",
             status=Posting.Status.PUBLISHED,
             published_at=published_at,

@@ -7,7 +7,7 @@ one UNION query over the public postings (`facet_choices`), so the filter panel 
 from django import forms
 from django.core.cache import cache as django_cache
 from django.db.models import CharField, Count, Exists, F, OuterRef, QuerySet, Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Coalesce, Concat, NullIf
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +19,8 @@ from postings import cache as postings_cache
 from postings import search, widgets
 from postings.languages import language_name
 from postings.models import (
+    SOURCE_LANGUAGE,
+    TRANSLATION_LANGUAGES,
     Posting,
     PostingLanguage,
     PostingLocation,
@@ -63,6 +65,15 @@ def _facet(queryset: QuerySet, name: str, value, label, weight=None) -> QuerySet
     )
 
 
+def _localized(field: str):
+    """The column's translation in the active language (`name_en`, `city_nl`), the French text when empty:
+    theme names and cities with an exonym (Bruxelles, Brussels, Brussel) are labelled in the page's language."""
+    language = (get_language() or SOURCE_LANGUAGE).split("-")[0]
+    if language not in TRANSLATION_LANGUAGES:
+        return F(field)
+    return Coalesce(NullIf(F(f"{field}_{language}"), Value("")), F(field), output_field=CharField())
+
+
 def facet_choices() -> dict[str, list[tuple[str, str]]]:
     """Choices of the data-driven filters, from the public postings only, in one query.
 
@@ -70,7 +81,9 @@ def facet_choices() -> dict[str, list[tuple[str, str]]]:
     """
     public = {"status__in": PUBLIC_STATUSES}
     branches = [
-        _facet(Theme.objects.filter(postings__status__in=PUBLIC_STATUSES), "theme", F("slug"), F("name")),
+        _facet(
+            Theme.objects.filter(postings__status__in=PUBLIC_STATUSES), "theme", F("slug"), _localized("name")
+        ),
         _facet(
             Organisation.objects.filter(posting_roles__posting__status__in=PUBLIC_STATUSES),
             "organisation",
@@ -94,7 +107,7 @@ def facet_choices() -> dict[str, list[tuple[str, str]]]:
             PostingLocation.objects.filter(posting__in=Posting.objects.filter(**public)).exclude(city=""),
             "city",
             F("city"),
-            F("city"),
+            _localized("city"),
         ),
         _facet(
             PostingLanguage.objects.filter(is_required=True, posting__in=Posting.objects.filter(**public)),

@@ -6,8 +6,9 @@ beside the posting keeps the one open/closed rule and the one access rule in one
 grows: the posting's parts into `postings/parts.py`.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models, transaction
@@ -29,6 +30,17 @@ def _nobody(user) -> bool:
 
 # Where a posting without a deadline sorts and compares: after every real deadline (Posting.closes_at).
 NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def posting_time_zone() -> ZoneInfo:
+    """The time zone a posting's dates are stated in. Every posting so far is in France or Belgium, which share
+    one civil time, so it is the site's; a posting abroad would need its own field."""
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def end_of_day(day: date) -> datetime:
+    """The last instant of `day` in the postings' time zone: a deadline stated as a date closes then."""
+    return datetime.combine(day, time.max, tzinfo=posting_time_zone())
 
 
 class ProgrammeQuerySet(models.QuerySet):
@@ -186,6 +198,8 @@ class Phase(models.Model):
 
 class Theme(models.Model):
     name = models.CharField(_("nom"), max_length=120, unique=True)
+    name_en = models.CharField(_("nom en anglais"), max_length=120, blank=True)
+    name_nl = models.CharField(_("nom en néerlandais"), max_length=120, blank=True)
     slug = models.SlugField(_("identifiant d'URL"), max_length=80, unique=True)
 
     class Meta:
@@ -194,6 +208,14 @@ class Theme(models.Model):
         verbose_name_plural = _("thématiques")
 
     def __str__(self) -> str:
+        return self.localized_name
+
+    @property
+    def localized_name(self) -> str:
+        """The name in the active language, the French one when it has no translation there."""
+        language = (translation.get_language() or SOURCE_LANGUAGE).split("-")[0]
+        if language in TRANSLATION_LANGUAGES:
+            return getattr(self, f"name_{language}") or self.name
         return self.name
 
 
@@ -367,6 +389,14 @@ class Posting(models.Model):
         blank=True,
         help_text=_("Montant régulier par mois, quand l'offre en donne un."),
     )
+    monthly_pay_is_total = models.BooleanField(
+        _("montant calculé"),
+        default=False,
+        help_text=_(
+            "Cochée : le montant mensuel est la somme des éléments de rémunération, que l'offre ne donne pas "
+            "elle-même ; il est affiché « soit … au total »."
+        ),
+    )
     pay_is_approximate = models.BooleanField(_("montant approximatif"), default=False)
     pay_currency = models.CharField(_("devise"), max_length=3, default="EUR")
     pay_is_net = models.BooleanField(_("montant net"), default=False)
@@ -383,6 +413,20 @@ class Posting(models.Model):
     starts_asap = models.BooleanField(_("début au plus vite"), default=False)
     start_text = models.CharField(_("début (précisions)"), max_length=200, blank=True)
     deadline = models.DateTimeField(_("date limite de candidature"), null=True, blank=True)
+    deadline_is_date_only = models.BooleanField(
+        _("date limite sans heure"),
+        default=False,
+        help_text=_(
+            "Cochée : l'offre donne un jour sans heure. Aucune heure n'est affichée et les candidatures ferment "
+            "à la fin de ce jour."
+        ),
+    )
+    deadline_text = models.CharField(
+        _("date limite telle qu'indiquée"),
+        max_length=120,
+        blank=True,
+        help_text=_("Les mots de l'offre, quand elle ne donne pas de date complète (ex. « 22 janvier »)."),
+    )
     # The deadline, with "no deadline" as the far future. Open postings are then one range of the
     # (status, closes_at) index, read in the listing's order; `deadline IS NULL OR deadline > now` was no range,
     # so page 1 of a large listing read every past posting first (bench/NOTES.md).
@@ -410,7 +454,19 @@ class Posting(models.Model):
         blank=True,
         help_text=_("Reçoit une notification à chaque candidature."),
     )
+    contact_email_other = models.EmailField(
+        _("autre e-mail de contact"),
+        blank=True,
+        help_text=_("Une seconde adresse donnée par l'offre ; affichée, sans notification."),
+    )
     contact_phone = models.CharField(_("téléphone de contact"), max_length=40, blank=True)
+    programme_text = models.TextField(
+        _("le programme, selon l'offre"),
+        blank=True,
+        help_text=_(
+            "Ce que l'offre dit du programme (méthode, étapes, liens), pour une offre rattachée à aucune session."
+        ),
+    )
 
     # Translations (see TRANSLATED_POSTING_FIELDS): empty means "shown in French".
     title_en = models.CharField(_("intitulé en anglais"), max_length=255, blank=True)
@@ -487,6 +543,9 @@ class Posting(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        if self.deadline_is_date_only and self.deadline is not None:
+            # A deadline stated as a day closes at the end of that day, whatever time was typed.
+            self.deadline = end_of_day(self.deadline.astimezone(posting_time_zone()).date())
         self.search_text = self.build_search_text()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
@@ -565,6 +624,19 @@ class Posting(models.Model):
             return None
         now = now or timezone.now()
         return (timezone.localtime(self.deadline).date() - timezone.localtime(now).date()).days
+
+    def deadline_day(self) -> date | None:
+        """The deadline's day in the postings' time zone (what a date-only deadline shows)."""
+        if self.deadline is None:
+            return None
+        return self.deadline.astimezone(posting_time_zone()).date()
+
+    def duration_text_states_months(self) -> bool:
+        """The duration's words already give the number of months ("7 mois : formation…"): say it once."""
+        return bool(self.duration_months) and self.duration_text.startswith(f"{self.duration_months} mois")
+
+    def public_contact_emails(self) -> list[str]:
+        return [email for email in (self.contact_email, self.contact_email_other) if email]
 
     def phases_for_display(self) -> list[Phase]:
         """The posting's own calendar when it has one, otherwise its session's. Uses prefetched rows."""
@@ -704,6 +776,18 @@ class PostingLocation(models.Model):
     posting = models.ForeignKey(Posting, on_delete=models.CASCADE, related_name="locations")
     country = CountryField(_("pays"))
     city = models.CharField(_("ville"), max_length=100, blank=True)
+    city_en = models.CharField(
+        _("ville en anglais"),
+        max_length=100,
+        blank=True,
+        help_text=_("Seulement si elle a un nom anglais (Brussels)."),
+    )
+    city_nl = models.CharField(
+        _("ville en néerlandais"),
+        max_length=100,
+        blank=True,
+        help_text=_("Seulement si elle a un nom néerlandais (Brussel, Luik)."),
+    )
     region = models.CharField(_("région"), max_length=100, blank=True)
     address = models.CharField(_("adresse"), max_length=255, blank=True)
     order = models.PositiveSmallIntegerField(_("ordre"), default=0)
@@ -716,21 +800,45 @@ class PostingLocation(models.Model):
         indexes = [models.Index(fields=["country", "city", "posting"], name="location_country_city_idx")]
 
     def __str__(self) -> str:
-        return ", ".join(p for p in [self.city, str(self.country.name)] if p)
+        """Reads as a place name: "Calais, France", "Littoral Nord (Nord-Pas-de-Calais), France"."""
+        place = self.localized_city
+        if place and self.region:
+            place = f"{place} ({self.region})"
+        return ", ".join(p for p in [place or self.region, str(self.country.name)] if p)
+
+    @property
+    def localized_city(self) -> str:
+        language = (translation.get_language() or SOURCE_LANGUAGE).split("-")[0]
+        if language in TRANSLATION_LANGUAGES:
+            return getattr(self, f"city_{language}") or self.city
+        return self.city
 
 
 class PostingLanguage(models.Model):
     class Level(models.TextChoices):
-        # CEFR levels with the wording postings use.
-        A2 = "A2", _("Notions (A2)")
-        B1 = "B1", _("Intermédiaire (B1)")
-        B2 = "B2", _("Bon niveau (B2)")
-        C1 = "C1", _("Très bon niveau (C1)")
-        C2 = "C2", _("Courant / bilingue (C2)")
+        # CEFR levels, only when the posting states one: the posting's own words go in `level_text`.
+        A1 = "A1", "A1"
+        A2 = "A2", "A2"
+        B1 = "B1", "B1"
+        B2 = "B2", "B2"
+        C1 = "C1", "C1"
+        C2 = "C2", "C2"
 
     posting = models.ForeignKey(Posting, on_delete=models.CASCADE, related_name="languages")
     language = models.CharField(_("langue"), max_length=8, help_text=_("Code ISO 639-1, ex. fr, en, nl, ar."))
-    level = models.CharField(_("niveau"), max_length=2, choices=Level, blank=True)
+    level = models.CharField(
+        _("niveau CECRL"),
+        max_length=2,
+        choices=Level,
+        blank=True,
+        help_text=_("Seulement si l'offre indique un niveau du CECRL (A1 à C2)."),
+    )
+    level_text = models.CharField(
+        _("niveau tel qu'indiqué"),
+        max_length=120,
+        blank=True,
+        help_text=_("Les mots de l'offre : « bon niveau », « courant », « bilingue »…"),
+    )
     is_required = models.BooleanField(_("exigée"), default=True, help_text=_("Décochée : un plus."))
     notes = models.CharField(_("précisions"), max_length=200, blank=True)
 
@@ -748,6 +856,11 @@ class PostingLanguage(models.Model):
     @property
     def language_name(self) -> str:
         return language_name(self.language)
+
+    @property
+    def level_as_stated(self) -> str:
+        """The level in the posting's words, with the CEFR level only when the posting states one."""
+        return " – ".join(part for part in (self.level_text, self.level) if part)
 
 
 class PostingRequirement(models.Model):
@@ -773,6 +886,17 @@ class PostingRequirement(models.Model):
 
     def __str__(self) -> str:
         return self.get_kind_display()
+
+    # Kinds whose French name is feminine: "convention de stage : souhaitée".
+    FEMININE_KINDS = frozenset({Kind.INTERNSHIP_AGREEMENT})
+
+    @property
+    def necessity_label(self) -> str:
+        if self.is_mandatory:
+            return translation.gettext("indispensable")
+        if self.kind in self.FEMININE_KINDS:
+            return translation.pgettext("exigence au féminin", "souhaitée")
+        return translation.pgettext("exigence au masculin", "souhaité")
 
 
 class PayComponent(models.Model):

@@ -4,7 +4,8 @@ The page cache that replays the listing and posting pages lives in postings/page
 paginator in postings/pagination.py.
 """
 
-from django.db.models import Prefetch, QuerySet
+from django.core.paginator import Page
+from django.db.models import F, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
@@ -33,6 +34,30 @@ def with_card_relations(queryset: QuerySet) -> QuerySet:
     """What a posting card shows: session, organisations in their roles (one prefetch query) and places (in the
     postings' own query). Call `unpack_json_rows(postings, *CARD_JSON_ROWS)` on the rows fetched."""
     return with_json_rows(with_organisation_roles(queryset), *CARD_JSON_ROWS)
+
+
+# How many closed real postings the home page shows when only demonstration copies are open.
+RECENT_REAL_POSTINGS = 6
+
+
+def recent_real_postings_if_only_demos_open(page: Page, *, is_default_listing: bool) -> list[Posting]:
+    """The most recent real postings, closed, for a home page whose open postings are all demonstrations.
+
+    A first-time visitor must not see only fictitious copies: when the whole default listing (open postings,
+    no filter) fits on its first page and holds no real posting, the latest real ones are shown beside it.
+    Costs a query only then.
+    """
+    if not is_default_listing or page.number != 1 or page.has_next():
+        return []
+    if any(not posting.is_demo for posting in page.object_list):
+        return []
+    postings = list(
+        with_card_relations(Posting.objects.published().filter(is_demo=False)).order_by(
+            F("deadline").desc(nulls_last=True), F("starts_on").desc(nulls_last=True), "-pk"
+        )[:RECENT_REAL_POSTINGS]
+    )
+    unpack_json_rows(postings, *CARD_JSON_ROWS)
+    return postings
 
 
 class PostingListView(ListView):
@@ -97,6 +122,10 @@ class PostingListView(ListView):
                 for key, value in filterset.query_params.items()
                 if key not in ("page", "per_page", "sort")
             ),
+        )
+        context["recent_real_postings"] = recent_real_postings_if_only_demos_open(
+            context["page_obj"],
+            is_default_listing=not context["is_filtered"] and not context["include_closed"],
         )
         return context
 

@@ -146,3 +146,9 @@ def sanitise(html: str) -> str:
 def rich_text(value: str | None) -> SafeString:
     """Posting text as sanitised HTML: `{{ posting.missions|rich_text }}`."""
     return mark_safe(sanitise(markdown_subset_to_html(str(value or ""))))  # noqa: S308 (sanitised by nh3)
+
+
+@register.filter
+def short_url(url: str) -> str:
+    """An address as people write it: "www.mineursenexil.be", without the scheme and the final slash."""
+    return re.sub(r"^https?://", "", url or "").rstrip("/")

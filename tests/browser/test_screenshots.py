@@ -5,16 +5,17 @@ suite leaves them alone otherwise, so CI never changes tracked files.
 """
 
 import os
-from decimal import Decimal
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from organisations.models import Membership
+from postings.demo import demo_slug
 from postings.models import Posting
 from tests import factories as f
 from tests.browser.conftest import DESKTOP, PHONE, Browsing, page_width
-from tests.postings.full_posting import full_posting
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -28,47 +29,18 @@ pytestmark = [
 
 
 def _catalogue():
-    posting = full_posting(slug="villes-accueillantes", themes=[f.make_theme("Migrations")])
-    f.published_posting(
-        title="Stage plaidoyer aux frontières",
-        slug="stage-plaidoyer",
-        kind=Posting.Kind.INTERNSHIP,
-        scheme=Posting.Scheme.INTERNSHIP_AGREEMENT,
-        theme_label="Accès aux droits",
-        monthly_pay=Decimal("600.60"),
-        country="FR",
-        city="Marseille",
-        organisations={"host": f.make_organisation(name="Anafé", city="Marseille")},
-    )
-    f.published_posting(
-        title="Chargé·e de projet accueil des exilé·es",
-        slug="charge-projet",
-        kind=Posting.Kind.JOB,
-        scheme=Posting.Scheme.FIXED_TERM,
-        theme_label="Hébergement solidaire",
-        monthly_pay=Decimal("2150.00"),
-        country="BE",
-        city="Liège",
-        organisations={
-            "host": f.make_organisation(name="Hébergement Citoyen Liège", country="BE", city="Liège")
-        },
-    )
-    f.published_posting(
-        title="Observatoire des droits des personnes exilées",
-        slug="observatoire",
-        theme_label="Droits des étrangers",
-        country="FR",
-        city="Calais",
-        organisations={"host": f.make_organisation(name="Observatoire des frontières", city="Calais")},
-    )
-    host = posting.organisation_roles.get(role="host").organisation
+    """The shipped data, as `make run` loads it: the five real postings (closed) and their open demo copies."""
+    call_command("load_reference_data", stdout=StringIO(), stderr=StringIO())
+    real = Posting.objects.get(slug="villes-accueillantes-liege-session-24")
+    demo = Posting.objects.get(slug=demo_slug("droits-des-etrangers-bruxelles-session-24"))
     people = [("Amina", "Diallo"), ("Lucas", "Peeters"), ("Sofia", "Benali"), ("Jonas", "Martin")]
     applications = [
-        f.make_application(posting=posting, first_name=first, last_name=last, city="Lyon")
+        f.make_application(posting=demo, first_name=first, last_name=last, city="Lyon")
         for first, last in people
     ]
+    host = demo.organisation_roles.get(role="host").organisation
     f.make_staff("recruteur", organisation=host, role=Membership.Role.RECRUITER)
-    return posting, applications[0]
+    return real, demo, applications[0]
 
 
 def _shoot(browsing, name: str, suffix: str) -> None:
@@ -79,16 +51,16 @@ def _shoot(browsing, name: str, suffix: str) -> None:
 
 def test_screenshots_of_the_main_pages(browser, live_server, backoffice_data):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    posting, application = _catalogue()
+    real, demo, application = _catalogue()
     for viewport, suffix in ((DESKTOP, "desktop"), (PHONE, "phone")):
         browsing = Browsing(browser, live_server, viewport)
         try:
             page = browsing.page
             for name, path in (
                 ("listing", "/"),
-                ("detail", posting.get_absolute_url()),
-                ("apply", f"/offres/{posting.slug}/candidater/"),
-                ("confirmation", f"/offres/{posting.slug}/candidater/confirmation/"),
+                ("detail", real.get_absolute_url()),
+                ("apply", f"/offres/{demo.slug}/candidater/"),
+                ("confirmation", f"/offres/{demo.slug}/candidater/confirmation/"),
             ):
                 browsing.goto(path)
                 assert page_width(page) <= viewport["width"]

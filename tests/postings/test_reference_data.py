@@ -67,7 +67,9 @@ def roles(posting: Posting) -> set[tuple[str, str]]:
 
 
 def languages(posting: Posting) -> dict[str, tuple[str, bool]]:
-    return {lang.language: (lang.level, lang.is_required) for lang in posting.languages.all()}
+    """code -> (level in the posting's words, required). No seed states a CEFR level, so none may appear."""
+    assert not any(lang.level for lang in posting.languages.all())
+    return {lang.language: (lang.level_text, lang.is_required) for lang in posting.languages.all()}
 
 
 def requirements(posting: Posting) -> dict[str, bool]:
@@ -146,10 +148,11 @@ def test_the_brussels_erasmus_posting_keeps_its_facts():
     assert (posting.monthly_pay, posting.pay_is_approximate) == (Decimal("750.00"), True)
     assert pay_components(posting) == [(Decimal("180.00"), "once", False)]
     assert roles(posting) == {("migreurop", "sending"), ("cncd-11-11-11", "host")}
-    assert languages(posting) == {"fr": ("B2", True), "en": ("B2", True)}
+    assert languages(posting) == {"fr": ("bon niveau", True), "en": ("bon niveau", True)}
     assert [(str(loc.country), loc.city) for loc in posting.locations.all()] == [("BE", "Bruxelles")]
     assert posting.contact_email == "info@echanges-partenariats.org"
-    assert "CV" in posting.how_to_apply and "date limite" in posting.how_to_apply
+    assert "CV" in posting.how_to_apply and "en objet le thème et le pays" in posting.how_to_apply
+    assert posting.deadline_text == ""  # the call gives no deadline: the page says so, the text need not
 
 
 def test_the_liege_service_civique_posting_splits_its_stipend():
@@ -159,7 +162,8 @@ def test_the_liege_service_civique_posting_splits_its_stipend():
     assert posting.deadline is None
     assert posting.scheme == "service_civique"
     assert (posting.min_age, posting.max_age, posting.max_age_with_disability) == (16, 25, 30)
-    assert posting.monthly_pay == Decimal("630.45")
+    # The call gives the parts only: the sum is ours, and marked as such.
+    assert (posting.monthly_pay, posting.monthly_pay_is_total) == (Decimal("630.45"), True)
     assert pay_components(posting) == [
         (Decimal("522.87"), "month", False),
         (Decimal("107.58"), "month", False),
@@ -172,7 +176,7 @@ def test_the_liege_service_civique_posting_splits_its_stipend():
         ("le-monde-des-possibles", "local_partner"),
     }
     assert all(link.description for link in posting.organisation_roles.all())
-    assert languages(posting) == {"fr": ("B2", True)}
+    assert languages(posting) == {"fr": ("bon niveau", True)}
     assert [loc.city for loc in posting.locations.all()] == ["Liège"]
     assert set(posting.themes.values_list("slug", flat=True)) == {
         "droits-des-etrangers",
@@ -196,13 +200,19 @@ def test_the_2017_call_has_its_own_calendar_and_no_session():
         ("plateforme-service-migrants", "host"),
         ("echanges-partenariats", "coordinator"),
     }
-    assert (posting.scheme, posting.min_age, posting.max_age) == ("service_civique", None, 25)
+    # "moins de 26 ans", in the call's words (eligibility), not turned into an age bound it does not state.
+    assert (posting.scheme, posting.min_age, posting.max_age) == ("service_civique", None, None)
+    assert "moins de 26 ans" in posting.eligibility
+    assert (
+        "3 à 4 semaines à Paris" in posting.programme_text
+        and "entre 5 mois et 1 an" in posting.programme_text
+    )
     assert (posting.monthly_pay, posting.duration_months) == (Decimal("500.00"), 7)
     assert pay_components(posting) == [(Decimal("744.00"), "once", False)]
     assert requirements(posting) == {"driving_licence": True, "own_vehicle": True}
     assert languages(posting) == {
-        "fr": ("B2", True),
-        "en": ("B2", True),
+        "fr": ("bon niveau", True),
+        "en": ("bon niveau", True),
         "ar": ("", False),
         "fa": ("", False),
         "ps": ("", False),
@@ -214,8 +224,10 @@ def test_the_hro_internship_has_two_places_and_a_paris_deadline():
     load("--no-demo")
     posting = real(HRO)
 
-    assert posting.deadline == datetime(2021, 11, 1, 22, 59, tzinfo=UTC)
-    assert timezone.localtime(posting.deadline).strftime("%d/%m/%Y %H:%M") == "01/11/2021 23:59"
+    # "01/11/2021", a date: it closes at the end of that day in Paris, and no time of day is shown.
+    assert posting.deadline == datetime(2021, 11, 1, 22, 59, 59, 999999, tzinfo=UTC)
+    assert timezone.localtime(posting.deadline).strftime("%d/%m/%Y %H:%M:%S") == "01/11/2021 23:59:59"
+    assert posting.deadline_is_date_only
     assert (posting.kind, posting.scheme, posting.pay_kind) == (
         "internship",
         "internship_agreement",
@@ -228,7 +240,7 @@ def test_the_hro_internship_has_two_places_and_a_paris_deadline():
         ("FR", "Grande-Synthe"),
     ]
     assert requirements(posting) == {"driving_licence": False, "internship_agreement": False}
-    assert languages(posting) == {"fr": ("C2", True), "en": ("C1", True)}
+    assert languages(posting) == {"fr": ("courant", True), "en": ("très bonne maîtrise", True)}
     assert roles(posting) == {("auberge-des-migrants", "employer")}
     assert posting.contact_email == "recrutementhro@laubergedesmigrants.fr"
 
@@ -238,18 +250,23 @@ def test_the_brussels_job_is_paid_on_a_scale_and_has_no_deadline_year():
     posting = real(MINEURS)
 
     assert posting.deadline is None
-    assert "22 janvier (année non précisée)" in posting.how_to_apply
+    assert posting.deadline_text == "22 janvier"
+    assert "renouvelable" not in posting.summary
     assert (posting.kind, posting.scheme, posting.pay_kind) == ("job", "fixed_term", "salary")
     assert (posting.monthly_pay, posting.pay_scale) == (None, "CP 319.02")
     assert not posting.pay_components.exists()
     assert (posting.starts_asap, posting.starts_on, posting.working_time) == (True, None, "full_time")
-    assert posting.duration_months == 12
-    assert languages(posting) == {"nl": ("C2", True), "fr": ("C2", True), "en": ("B2", True)}
+    assert (posting.duration_months, posting.duration_text[:6]) == (None, "Un an,")  # "un an", as stated
+    assert languages(posting) == {
+        "nl": ("bilingue", True),
+        "fr": ("bilingue", True),
+        "en": ("bon niveau", True),
+    }
     assert roles(posting) == {("plate-forme-mineurs-en-exil", "employer")}
     assert [loc.address for loc in posting.locations.all()] == [
         "Rue du Marché aux Poulets 30, 1000 Bruxelles"
     ]
-    assert posting.contact_email == "tv@sdj.be"
+    assert posting.public_contact_emails() == ["tv@sdj.be", "kf@sdj.be"]
 
 
 def test_it_fills_the_search_text_that_loaddata_skips():

@@ -83,10 +83,12 @@ def test_a_closed_posting_card_says_closed(client):
     assert "Clôturée" in html
 
 
-def test_demo_postings_and_organisations_carry_the_demo_badge_on_cards(client):
+def test_a_demo_posting_card_carries_the_demo_badge_once_not_on_each_organisation(client):
     f.published_posting(title="Démo", is_demo=True, organisations={"host": f.make_organisation(is_demo=True)})
 
-    assert main_html(listing(client)).count("badge-demo") == 2
+    # Issue #12: which is which is said once per card (and once at the top of the home page), not on every
+    # organisation name; demo organisations are named as copies ("… (démo)") anyway.
+    assert main_html(listing(client)).count("badge-demo") == 1
 
 
 def test_default_sort_is_deadline_soonest_with_postings_without_deadline_last(client):
@@ -249,9 +251,10 @@ def test_the_detail_page_shows_every_fact_of_a_full_posting(client):
         "Intérêt pour les politiques migratoires.",
         "Une expérience associative.",
         "Une formation collective avant le départ.",
-        "Français – Très bon niveau (C1)",
+        # A CEFR level the posting states is shown as stated, with no words added to it.
+        "Français : <span>C1</span>",
         "<strong>exigée</strong>",
-        "Anglais – Intermédiaire (B1)",
+        "Anglais : <span>B1</span>",
         "un plus",
         "Permis de conduire (B) : <strong>indispensable</strong>",
         "Véhicule personnel : souhaité",
@@ -265,7 +268,8 @@ def test_the_detail_page_shows_every_fact_of_a_full_posting(client):
         "dès que possible – après la formation",
         "encore 10 jours",
         # Phases: month precision shows the month, never a made-up day.
-        "du 23 octobre 2017 au 16 novembre 2017",
+        # French typography: the year once when both dates share it.
+        "du 23 octobre au 16 novembre 2017",
         "de novembre 2017 à avril 2018",
         "mai 2018",
         f'href="{posting.session.get_absolute_url()}"',
@@ -295,14 +299,19 @@ def test_a_start_date_is_shown_as_a_date(client):
     assert "15 novembre" in main_html(client.get(posting.get_absolute_url()))
 
 
-def test_a_closed_posting_says_applications_are_closed_and_offers_no_apply_button(client):
+def test_a_closed_posting_keeps_how_to_apply_and_its_contacts_but_offers_no_apply_button(client):
     posting = f.expired_posting(how_to_apply="Écrire à contact@example.org")
 
     html = main_html(client.get(posting.get_absolute_url()))
 
     assert "Candidatures closes" in html
     assert "Postuler" not in html
-    assert "Écrire à contact@example.org" not in html
+    # Only the form goes: how to apply and whom to contact stay, under the notice that applications are closed.
+    assert "Les candidatures sont closes pour cette offre." in html
+    assert html.index("Les candidatures sont closes pour cette offre.") < html.index(
+        "Écrire à contact@example.org"
+    )
+    assert f'href="mailto:{posting.contact_email}"' in html
 
 
 def test_a_demo_posting_page_shows_the_demo_badge_for_posting_organisation_and_session(client):
