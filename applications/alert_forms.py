@@ -21,7 +21,11 @@ class AlertForm(forms.Form):
 
 
 class FrequencyForm(forms.Form):
-    frequency = forms.ChoiceField(label=_("Fréquence"), choices=Alert.Frequency.choices)
+    frequency = forms.ChoiceField(
+        label=_("Fréquence"),
+        choices=Alert.Frequency.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
 
 
 class SignInForm(forms.Form):
