@@ -442,3 +442,7 @@ class ReplyTemplateAdmin(admin.ModelAdmin):
     list_display = ["outcome", "language", "subject", "updated_at"]
     list_filter = ["outcome", "language"]
     search_fields = ["subject", "body"]
+
+
+# Alerts have their own admin module (issue #17); importing it registers it.
+from applications import alert_admin  # noqa: E402, F401

@@ -124,7 +124,7 @@ def confirm(alert: Alert, *, now: datetime | None = None) -> Alert:
         twin.language = alert.language
         twin.last_used_at = now
         twin.save(update_fields=["frequency", "language", "last_used_at"])
-        _delete_alerts([alert])
+        delete_alerts([alert])
         return twin
 
 
@@ -142,7 +142,7 @@ def alerts_of_owner(alert: Alert):
     return Alert.objects.of_address(alert.email).confirmed()
 
 
-def _delete_alerts(alerts) -> int:
+def delete_alerts(alerts) -> int:
     """Delete alerts, their digests and the outbox rows that carry their address."""
     alerts = list(alerts)
     ids = [alert.pk for alert in alerts]
@@ -157,13 +157,13 @@ def _delete_alerts(alerts) -> int:
 
 def unsubscribe(alert: Alert) -> None:
     with transaction.atomic():
-        _delete_alerts([alert])
+        delete_alerts([alert])
 
 
 def erase_address(email: str) -> int:
     """Right to erasure: every alert and sign-in link of the address, and the e-mails sent about them."""
     with transaction.atomic():
-        count = _delete_alerts(Alert.objects.of_address(email))
+        count = delete_alerts(Alert.objects.of_address(email))
         SignInLink.objects.filter(email_normalised=normalise_email(email)).delete()
     logger.info("Alerts erased on request: %d alert(s).", count)
     return count
@@ -316,6 +316,6 @@ def due_for_deletion(now: datetime | None = None):
 def purge(now: datetime | None = None) -> int:
     now = now or timezone.now()
     with transaction.atomic():
-        count = _delete_alerts(due_for_deletion(now).select_for_update())
+        count = delete_alerts(due_for_deletion(now).select_for_update())
         SignInLink.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
     return count

@@ -1,3 +1,5 @@
+import json
+
 from django import template
 
 from postings import filters
@@ -19,10 +21,11 @@ def search_query(filterset) -> str:
 
 
 @register.simple_tag
-def city_countries() -> dict[str, list[str]]:
-    """Country code -> the cities of public postings there, for the city list that follows the country.
-    Read from the cached facets the filter form already computed: no query of its own."""
+def city_countries() -> str:
+    """Country code -> the cities of public postings there, as JSON for a data attribute (escaped by the
+    template), for the city list that follows the country. Read from the cached facets the filter form
+    already computed: no query of its own."""
     mapping: dict[str, list[str]] = {}
     for city, country in filters.cached_facet_choices().get("city_country", []):
         mapping.setdefault(country, []).append(city)
-    return mapping
+    return json.dumps(mapping, ensure_ascii=False, sort_keys=True)

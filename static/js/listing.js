@@ -14,13 +14,12 @@
     });
   }
 
-  var data = document.getElementById("city-countries");
   var country = document.getElementById("id_country");
   var city = document.getElementById("id_city");
-  if (!data || !country || !city) {
+  if (!panel || !panel.dataset.cityCountries || !country || !city) {
     return;
   }
-  var citiesByCountry = JSON.parse(data.textContent);
+  var citiesByCountry = JSON.parse(panel.dataset.cityCountries);
 
   function followCountry() {
     var chosen = country.value;

@@ -41,12 +41,12 @@ def test_the_listing_links_the_alert_form_and_the_feed_with_its_filters(client):
     page = client.get("/?country=BE&page=1&sort=newest").content.decode()
 
     assert 'href="/alertes/nouvelle/?country=BE"' in page
-    assert "S&#x27;abonner au flux" in page or "S'abonner au flux" in page
+    assert "S'abonner au flux (RSS)" in page
     assert 'href="/flux/offres.rss?country=BE"' in page
     form = client.get("/alertes/nouvelle/?country=BE&page=2").content.decode()
     assert 'name="query" value="country=BE"' in form
     assert "Belgique" in form
-    assert posting.pk
+    assert posting.title not in form
 
 
 def test_subscribing_sends_only_the_confirmation_and_no_digest_before_it_is_confirmed(client):
@@ -275,3 +275,23 @@ def test_the_privacy_page_describes_alerts(client):
     page = client.get("/confidentialite/").content.decode()
 
     assert "alertes" in page.lower()
+
+
+def test_a_superuser_erases_an_address_alerts_from_the_admin_with_their_emails(client):
+    from django.contrib.auth import get_user_model
+
+    alert = confirmed_alert()
+    f.published_posting(published_at=timezone.now())
+    call_command("send_alerts", stdout=None)
+    admin_user = get_user_model().objects.create_superuser("root", "root@example.org", "x")
+    client.force_login(admin_user)
+
+    found = client.get("/admin/applications/alert/", {"q": "CAMILLE@example.org"})
+    assert ADDRESS in found.content.decode()
+    client.post(
+        "/admin/applications/alert/",
+        {"action": "delete_selected", "_selected_action": [alert.pk], "post": "yes"},
+    )
+
+    assert not Alert.objects.exists()
+    assert not OutgoingEmail.objects.filter(to=[ADDRESS]).exists()
