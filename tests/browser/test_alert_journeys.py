@@ -129,8 +129,9 @@ def test_nothing_overflows_at_320_px(browser, live_server, transactional_db):
     posting = f.published_posting(
         title="Chargé·e de plaidoyer et d'accompagnement juridique des personnes exilées à la frontière",
         theme_label="Droits des personnes migrantes, accès aux droits et contentieux administratif",
-        kind=Posting.Kind.INTERNSHIP,
-        scheme=Posting.Scheme.INTERNSHIP_AGREEMENT,
+        kind=max(Posting.Kind, key=lambda kind: len(kind.label)),
+        # The longest status badge the site can show.
+        scheme=max(Posting.Scheme, key=lambda scheme: len(scheme.label)),
         is_demo=True,
     )
     session = Browsing(browser, live_server, {"width": 320, "height": 640})
@@ -142,6 +143,8 @@ def test_nothing_overflows_at_320_px(browser, live_server, transactional_db):
             f"/offres/{posting.slug}/candidater/",
             "/alertes/nouvelle/?country=BE",
             "/mes-candidatures/",
+            "/confidentialite/",
+            posting.organisation_roles.first().organisation.get_absolute_url(),
         ):
             session.goto(path)
             assert page_width(session.page) <= 320, path
