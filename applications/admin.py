@@ -479,3 +479,6 @@ class ReplyTemplateAdmin(admin.ModelAdmin):
             elif db_field.name == "programme":
                 kwargs["queryset"] = Programme.objects.filter(operator_id__in=coordinated_ids)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+# Alerts have their own admin module (issue #17); importing it registers it.
+from applications import alert_admin  # noqa: E402, F401

@@ -133,6 +133,7 @@ def deliver(email: OutgoingEmail, *, now=None) -> bool:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=email.to,
         reply_to=email.reply_to or None,
+        headers=email.headers or None,
     )
     try:
         message.send()

@@ -265,6 +265,9 @@ class OutgoingEmail(models.Model):
         NOTIFICATION = "notification", _("Notification aux recruteur·euses")
         ANSWER = "answer", _("Réponse à la personne candidate")
         DUPLICATE_NOTICE = "duplicate", _("Avis d'une nouvelle tentative de candidature")
+        ALERT_CONFIRMATION = "alert_confirmation", _("Confirmation d'une alerte")
+        ALERT_DIGEST = "alert_digest", _("Nouvelles offres d'une alerte")
+        SIGN_IN = "sign_in", _("Lien vers « Mes candidatures »")
 
     MAX_ATTEMPTS = 6
     # Wait after the 1st, 2nd... failed attempt.
@@ -281,6 +284,8 @@ class OutgoingEmail(models.Model):
     subject = models.CharField(_("objet"), max_length=255)
     body = models.TextField(_("message"))
     language = models.CharField(_("langue"), max_length=8, blank=True)
+    # Extra headers, e.g. List-Unsubscribe on alert digests (RFC 8058).
+    headers = models.JSONField(_("en-têtes"), default=dict, blank=True)
 
     status = models.CharField(_("statut"), max_length=10, choices=Status, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
@@ -651,3 +656,7 @@ class ExportJob(models.Model):
         self.error = error[:STORED_ERROR_MAX_LENGTH]
         self.finished_at = timezone.now()
         self.save(update_fields=["status", "error", "finished_at"])
+
+
+# Alerts and sign-in links live in their own module; importing them here registers them in this app.
+from applications.alert_models import Alert, AlertDigest, SignInLink  # noqa: E402, F401

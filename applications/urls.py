@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import include, path
 
-from . import export_views, staff_views, views
+from . import alert_urls, export_views, staff_views, views
 
 app_name = "applications"
 
@@ -21,4 +21,5 @@ urlpatterns = [
     path("confidentialite/", views.PrivacyView.as_view(), name="privacy"),
     path("exports/<uuid:uuid>/", export_views.export_job_detail, name="export-job"),
     path("exports/<uuid:uuid>/telecharger/", export_views.export_job_download, name="export-download"),
+    path("", include(alert_urls.urlpatterns)),
 ]

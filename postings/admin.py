@@ -271,7 +271,10 @@ class PostingAdmin(PostingPagesMixin, InReachAdmin):
     # are shown right after the first fieldset by the change_form template. Everything else is collapsed.
     fieldsets = [
         (None, {"fields": ["title", "kind", "scheme", "pay_kind", "session"]}),
-        (_("Dates"), {"fields": ["starts_on", "starts_asap", "duration_months", "deadline", "deadline_is_date_only"]}),
+        (
+            _("Dates"),
+            {"fields": ["starts_on", "starts_asap", "duration_months", "deadline", "deadline_is_date_only"]},
+        ),
         (_("Pour les candidats"), {"fields": ["summary", "how_to_apply", "contact_email"]}),
         (
             _("Description détaillée"),

@@ -29,6 +29,9 @@ class Event:
     ends: date | None = None
     location: str = ""
     description: str = ""
+    # A reminder this long before the start (VALARM), with its text.
+    alarm_before: timedelta | None = None
+    alarm_text: str = ""
 
 
 # Serialisation ---------------------------------------------------------------------------------------
@@ -68,6 +71,16 @@ def format_utc(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+def format_duration(value: timedelta) -> str:
+    """A positive RFC 5545 duration in days, hours and minutes (P2D, PT12H, P1DT6H)."""
+    hours, minutes = divmod(value.seconds // 60, 60)
+    date_part = f"{value.days}D" if value.days else ""
+    time_part = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
+    if not date_part and not time_part:
+        return "PT0M"
+    return "P" + date_part + (f"T{time_part}" if time_part else "")
+
+
 def render_calendar(*, name: str, events: Iterable[Event], now: datetime | None = None) -> str:
     stamp = format_utc(now or timezone.now())
     lines = [
@@ -91,6 +104,14 @@ def render_calendar(*, name: str, events: Iterable[Event], now: datetime | None 
         if event.description:
             lines.append(f"DESCRIPTION:{escape_text(event.description)}")
         lines.append("TRANSP:TRANSPARENT")
+        if event.alarm_before is not None:
+            lines += [
+                "BEGIN:VALARM",
+                "ACTION:DISPLAY",
+                f"DESCRIPTION:{escape_text(event.alarm_text or event.summary)}",
+                f"TRIGGER:-{format_duration(event.alarm_before)}",
+                "END:VALARM",
+            ]
         lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")
     return "".join(fold_line(line) + "\r\n" for line in lines)
@@ -127,6 +148,10 @@ def phase_event(phase: Phase, *, uid_prefix: str, context_title: str) -> Event:
     )
 
 
+# How long before a deadline the calendar reminds the candidate: time enough to finish a letter.
+DEADLINE_REMINDER = timedelta(days=2)
+
+
 def deadline_event(posting: Posting, *, title: str) -> Event:
     # A deadline stated as a day is that whole day in a calendar, not an invented time of day.
     day = posting.deadline_day() if posting.deadline_is_date_only else None
@@ -135,6 +160,8 @@ def deadline_event(posting: Posting, *, title: str) -> Event:
         summary=_("Date limite de candidature – %(title)s") % {"title": title},
         starts=day or posting.deadline,
         ends=day + timedelta(days=1) if day else None,
+        alarm_before=DEADLINE_REMINDER,
+        alarm_text=_("Plus que deux jours pour candidater – %(title)s") % {"title": title},
     )
 
 

@@ -1,10 +1,15 @@
-"""RSS 2.0 and Atom feeds of the postings taking applications, newest first: all, or by kind, theme or country.
+"""RSS 2.0 and Atom feeds of the postings taking applications, newest first: all (with the listing's filters
+and keywords in the query string), or by kind, theme or country.
 
 Each feed exists in both formats: the RSS class is the base and an Atom subclass only changes `feed_type`.
+Every URL in a feed is on the canonical origin (`SITE_URL`), whatever host the feed was requested with.
 """
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
@@ -12,21 +17,49 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from postings.calendar import demo_title
+from postings.chips import saved_query
+from postings.filters import PostingFilter
 from postings.jsonld import hiring_organisation
 from postings.models import Posting, PostingQuerySet, Theme
 
 FEED_SIZE = 50
 
 
+class CanonicalRequest:
+    """The request as the feed generator sees it: on SITE_URL's host and scheme, never the request's Host."""
+
+    def __init__(self, request):
+        self._request = request
+        self._site = urlsplit(settings.SITE_URL)
+
+    def __getattr__(self, name):
+        return getattr(self._request, name)
+
+    def get_host(self) -> str:
+        return self._site.netloc
+
+    def is_secure(self) -> bool:
+        return self._site.scheme == "https"
+
+
 class PostingFeed(Feed):
-    """The newest postings taking applications. Subclasses narrow `postings()` with the object from the URL."""
+    """The newest postings taking applications. Subclasses narrow `postings()` with the object from the URL;
+    this one takes the listing's search from the query string (the listing links its feed with it)."""
 
     feed_type = Rss201rev2Feed
 
+    def get_feed(self, obj, request):
+        return super().get_feed(obj, CanonicalRequest(request))
+
     def get_object(self, request, **kwargs):
-        return None
+        return saved_query(request.GET) or None
 
     def postings(self, obj) -> PostingQuerySet:
+        if isinstance(obj, str):
+            # The listing's filters; only open postings, whatever the query string says.
+            return PostingFilter(
+                QueryDict(obj), queryset=Posting.objects.published()
+            ).qs.open_for_applications()
         return Posting.objects.open_for_applications()
 
     def items(self, obj):
@@ -45,7 +78,8 @@ class PostingFeed(Feed):
         )
 
     def link(self, obj) -> str:
-        return reverse("postings:list")
+        query = f"?{obj}" if isinstance(obj, str) else ""
+        return settings.SITE_URL + reverse("postings:list") + query
 
     # Items
 
@@ -58,7 +92,7 @@ class PostingFeed(Feed):
         return item.localized("summary") or item.localized("theme_label") or item.localized("title")
 
     def item_link(self, item: Posting) -> str:
-        return item.get_absolute_url()
+        return settings.SITE_URL + item.get_absolute_url()
 
     def item_pubdate(self, item: Posting):
         return item.published_at

@@ -109,6 +109,13 @@ def facet_choices() -> dict[str, list[tuple[str, str]]]:
             F("city"),
             _localized("city"),
         ),
+        # Which country each city is in, so that the city list can follow the chosen country.
+        _facet(
+            PostingLocation.objects.filter(posting__in=Posting.objects.filter(**public)).exclude(city=""),
+            "city_country",
+            F("city"),
+            F("country"),
+        ),
         _facet(
             PostingLanguage.objects.filter(is_required=True, posting__in=Posting.objects.filter(**public)),
             "language",
@@ -117,7 +124,7 @@ def facet_choices() -> dict[str, list[tuple[str, str]]]:
         ),
     ]
     rows = branches[0].union(*branches[1:]).order_by()
-    choices: dict[str, list[tuple[str, str]]] = {name: [] for name in FACETS}
+    choices: dict[str, list[tuple[str, str]]] = {name: [] for name in (*FACETS, "city_country")}
     weights: dict[str, int] = {}
     for name, value, label, weight in rows:
         if name == "country":

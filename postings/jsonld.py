@@ -1,7 +1,9 @@
 """schema.org `JobPosting` structured data for search engines (Google for Jobs and the like).
 
 Only a posting that takes applications carries a JobPosting: a closed or expired offer must not be advertised
-as vacant. Demonstration postings carry none either: they are not real jobs, and structured data would present
+as vacant. Nor does a posting missing one of the fields Google requires (datePosted, hiringOrganization, a
+place): Passerelle has no "remote" posting, so a posting without a place carries no markup rather than a
+jobLocationType it never stated. Demonstration postings carry none either: they are not real jobs, and structured data would present
 them to search engines as if they were.
 """
 
@@ -98,8 +100,12 @@ def _number(amount: Decimal) -> int | float:
     return int(amount) if amount == amount.to_integral_value() else float(amount)
 
 
+# What Google for Jobs requires of a JobPosting (jobLocation, or jobLocationType TELECOMMUTE for remote work).
+REQUIRED_FIELDS = ("title", "description", "datePosted", "hiringOrganization", "jobLocation")
+
+
 def job_posting_jsonld(posting: Posting, *, request_or_base_url: HttpRequest | str, now=None) -> dict | None:
-    """The JobPosting dict for an open, real posting; None for a closed, expired or demonstration one."""
+    """The JobPosting dict for an open, real posting with every required field; None otherwise."""
     if not posting.is_open(now) or posting.is_demo:
         return None
     data: dict[str, Any] = {
@@ -136,4 +142,6 @@ def job_posting_jsonld(posting: Posting, *, request_or_base_url: HttpRequest | s
         data["jobStartDate"] = posting.starts_on.isoformat()
     if posting.starts_asap:
         data["jobImmediateStart"] = True
+    if any(not data.get(name) for name in REQUIRED_FIELDS):
+        return None
     return data

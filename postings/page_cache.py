@@ -40,7 +40,10 @@ def anonymous_page_key(request: HttpRequest) -> str | None:
         return None
     if request.COOKIES.get(settings.SESSION_COOKIE_NAME) or request.COOKIES.get("messages"):
         return None
-    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    # Scheme and host are part of the key: a page rendered for one origin (an alias, plain http behind a
+    # misconfigured proxy) is never replayed to another.
+    origin = f"{request.scheme}://{request.get_host()}"
+    digest = hashlib.sha256((origin + request.get_full_path()).encode()).hexdigest()
     return postings_cache.key("page", get_language(), digest)
 
 

@@ -1,7 +1,8 @@
 """sitemap.xml: the public pages worth crawling, with absolute URLs on the canonical host (settings.SITE_URL).
 
 Demonstration data is left out: it is labelled on the site, but a search engine would index it as real.
-Only the French URLs are listed (`languages`); add the other languages here once their catalogues exist.
+Every page is listed in each language of the site (French at the root, /en/, /nl/), each entry with its
+`hreflang` alternates and an `x-default` (the French page).
 """
 
 from urllib.parse import urlsplit
@@ -18,10 +19,12 @@ class CanonicalSitemap(Sitemap):
     """Absolute URLs from SITE_URL, whatever host or scheme the sitemap was requested with (proxies, aliases)."""
 
     i18n = True
+    alternates = True
+    x_default = True
 
     @property
     def languages(self) -> list[str]:
-        return [settings.LANGUAGE_CODE]
+        return [code for code, _name in settings.LANGUAGES]
 
     def get_protocol(self, protocol=None) -> str:
         return urlsplit(settings.SITE_URL).scheme
@@ -72,11 +75,13 @@ class SessionSitemap(CanonicalSitemap):
 
 
 class HomeSitemap(CanonicalSitemap):
+    """The listing and the other public pages that are not postings, organisations or sessions."""
+
     changefreq = "daily"
     priority = 1.0
 
     def items(self):
-        return ["postings:list"]
+        return ["postings:list", "applications:privacy"]
 
     def location(self, item: str) -> str:
         return reverse(item)

@@ -14,8 +14,11 @@ OPENGRAPH_LOCALES = {"fr": "fr_FR", "en": "en_GB", "nl": "nl_BE"}
 
 @register.simple_tag(takes_context=True)
 def posting_jsonld(context, posting):
-    """The JobPosting dict for the posting (None when it carries none), with URLs absolute for this request."""
-    return job_posting_jsonld(posting, request_or_base_url=context["request"])
+    """The JobPosting dict for the posting (None when it carries none), with URLs on the canonical origin
+    (settings.SITE_URL), never on the request's Host."""
+    from django.conf import settings
+
+    return job_posting_jsonld(posting, request_or_base_url=settings.SITE_URL)
 
 
 @register.filter

@@ -116,16 +116,22 @@ class Browsing:
     def _on_console(self, message):
         # A CSP refusal or a script error is reported on the console as an error. "Failed to load resource" is
         # left to the request handlers: it is also logged for pages answered 400 on purpose (a form with
-        # errors) and for the browser's own request for /favicon.ico (the site has none; no page links it).
+        # errors).
         if message.type == "error" and not message.text.startswith("Failed to load resource"):
             self.problems.append(f"console: {message.text}")
 
     def _on_request_failed(self, request):
-        if not request.url.endswith("/favicon.ico"):
-            self.problems.append(f"failed: {request.url}")
+        # The browser fetches the favicon after the page has loaded and cancels it when the test navigates on:
+        # an abort, not an error (a missing favicon is a 404, caught by the response handler).
+        if "favicon" in request.url and request.failure == "net::ERR_ABORTED":
+            return
+        self.problems.append(f"failed: {request.url}")
 
     def _on_response(self, response):
-        if response.url.startswith(self.live_server.url + "/static/") and response.status != 200:
+        # 304: the browser revalidating a file it has cached (a recently modified one is fresh only briefly).
+        if response.url.startswith(self.live_server.url + "/static/") and response.status not in (200, 304):
+            self.problems.append(f"static {response.status}: {response.url}")
+        elif response.status == 404 and "favicon" in response.url:
             self.problems.append(f"static {response.status}: {response.url}")
 
     def url(self, path: str) -> str:

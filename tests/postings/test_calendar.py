@@ -236,3 +236,18 @@ def test_every_event_is_stamped_with_the_time_of_rendering_in_utc():
     (rendered,) = events(render_calendar(name="Session", events=[event], now=now).encode("utf-8"))
 
     assert rendered["DTSTAMP"] == "20270101T113000Z"
+
+
+def test_the_deadline_event_carries_a_reminder_that_a_calendar_application_reads(client):
+    import icalendar
+
+    posting = f.published_posting(title="Mission à Liège")
+
+    calendar = icalendar.Calendar.from_ical(client.get(f"/offres/{posting.slug}/calendrier.ics").content)
+
+    [deadline] = [e for e in calendar.walk("VEVENT") if str(e["SUMMARY"]).startswith("Date limite")]
+    assert deadline.decoded("DTSTART") == posting.deadline.replace(microsecond=0)
+    [alarm] = deadline.walk("VALARM")
+    assert alarm["ACTION"] == "DISPLAY"
+    assert alarm.decoded("TRIGGER") == -timedelta(days=2)
+    assert "Mission à Liège" in str(alarm["DESCRIPTION"])

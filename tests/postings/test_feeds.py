@@ -2,6 +2,7 @@ from datetime import timedelta
 from xml.etree import ElementTree
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from postings.models import Posting
@@ -47,7 +48,8 @@ def test_the_feed_lists_open_postings_newest_first_with_absolute_links(client):
     items = rss_items(client.get("/flux/offres.rss"))
 
     assert [item["title"] for item in items] == ["Mission récente", "Mission ancienne"]
-    assert items[0]["link"].startswith("http://testserver/")
+    # Absolute on the canonical origin (SITE_URL), not on the Host the feed was requested with (issue #17 §4).
+    assert items[0]["link"] == f"{settings.SITE_URL}/offres/{newer.slug}/"
     assert items[0]["link"].endswith(f"/{newer.slug}/")
     assert items[1]["link"].endswith(f"/{older.slug}/")
     assert items[0]["description"] == newer.summary

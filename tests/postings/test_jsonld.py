@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import timezone
@@ -211,7 +212,8 @@ def test_the_include_renders_a_script_element_with_the_nonce_and_absolute_url():
     assert "</script>" not in match.group(1)
     data = json.loads(match.group(1))
     assert data["title"] == "Chargé·e de projet </script> & co"
-    assert data["url"] == f"https://testserver/offres/{posting.slug}/"
+    # On the canonical origin, never the request's Host (issue #17 §4).
+    assert data["url"] == f"{settings.SITE_URL}/offres/{posting.slug}/"
 
 
 def test_the_include_renders_nothing_for_a_closed_posting():

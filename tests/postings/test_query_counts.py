@@ -100,10 +100,11 @@ def test_the_listing_count_is_the_same_at_5_and_25_postings(client):
 
 # Detail, rendered (a replay from the cache needs none, see test_listing_cache.py): the posting with its
 # session and programme, places, languages, requirements, pay lines and own phases (1, postings/prefetch.py),
-# then the organisations in their roles (1). A posting that follows its session's calendar reads the session's
-# phases: one more query.
-DETAIL_QUERIES_OWN_CALENDAR = 2
-DETAIL_QUERIES_SESSION_CALENDAR = 3
+# then the organisations in their roles (1), then the "Autres offres de cette organisation" and "Offres proches"
+# lists (1 for both, places included: postings/related.py, issue #17). A posting that follows its session's
+# calendar reads the session's phases: one more query.
+DETAIL_QUERIES_OWN_CALENDAR = 3
+DETAIL_QUERIES_SESSION_CALENDAR = 4
 
 
 @pytest.mark.parametrize("extra_rows", [5, 25])
