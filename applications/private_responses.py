@@ -3,8 +3,10 @@ link of their receipt) and every file response (their data ZIP, a CV downloaded 
 
 - `Cache-Control: private, no-store`: no shared cache keeps it and the browser does not store it on disk, so
   the back button of a shared computer does not bring it back.
-- `Referrer-Policy: no-referrer`: a link followed from the page (a posting's external site) does not carry
-  the private link's UUID in its `Referer`.
+- `Referrer-Policy`: a link followed from the page (a posting's external site) never carries the private
+  link's UUID in its `Referer`. Files get `no-referrer`; pages get `same-origin`, which sends the Referer to
+  Passerelle only: under `no-referrer` browsers send `Origin: null` with every POST (Fetch standard), so
+  Django's CSRF check refused the page's own forms (withdraw, delete, the language switcher).
 - `X-Content-Type-Options: nosniff`: a file is never rendered as something else than its declared type.
 """
 
@@ -17,10 +19,10 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 
 
-def protect(response: HttpResponseBase) -> HttpResponseBase:
-    """The private headers, on any response."""
+def protect(response: HttpResponseBase, *, referrer_policy: str = "no-referrer") -> HttpResponseBase:
+    """The private headers, on any response (a file's by default; `private_page` for pages)."""
     patch_cache_control(response, private=True, no_store=True)
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = referrer_policy
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -30,7 +32,7 @@ def private_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRes
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        return protect(view(request, *args, **kwargs))
+        return protect(view(request, *args, **kwargs), referrer_policy="same-origin")
 
     return wrapped
 

@@ -7,6 +7,7 @@ moves their dates forward without duplicating anything.
 """
 
 import calendar
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -156,7 +157,8 @@ class DemoSet:
 
 
 def demo_slug(slug: str) -> str:
-    return f"{slug}{DEMO_SLUG_SUFFIX}"
+    """The copy's address: the original's without a year it names (the copy has dates of its own)."""
+    return f"{re.sub(r'-(19|20)[0-9]{2}$', '', slug)}{DEMO_SLUG_SUFFIX}"
 
 
 def add_months(day: date, months: int) -> date:

@@ -127,10 +127,12 @@ def assert_header_trio(response) -> None:
 
 def assert_private_headers(response) -> None:
     """A candidate's private page or a file of personal data: never stored by a cache or the browser, never
-    named in a Referer, never sniffed."""
+    named in a Referer sent elsewhere, never sniffed. A file names no Referer at all; a page sends it to the
+    site only, since `no-referrer` makes browsers post its forms with `Origin: null`, which CSRF refuses."""
     directives = {d.strip() for d in response.headers["Cache-Control"].split(",")}
     assert {"private", "no-store"} <= directives, response.headers["Cache-Control"]
-    assert response.headers["Referrer-Policy"] == "no-referrer"
+    is_file = response.headers.get("Content-Disposition", "").startswith("attachment")
+    assert response.headers["Referrer-Policy"] == ("no-referrer" if is_file else "same-origin")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 

@@ -84,7 +84,8 @@ def test_my_applications_through_the_emailed_link(browsing, site_on_live_server)
     assert "Mission Liège" in page.locator("main").inner_text()
 
     items.filter(has_text="Mission Liège").get_by_role("link", name="Retirer ma candidature").click()
-    page.get_by_role("button", name="Oui, retirer ma candidature").click()
+    with page.expect_navigation():  # the POST, then its redirect to the private page
+        page.get_by_role("button", name="Oui, retirer ma candidature").click()
     first.refresh_from_db()
     assert first.status == Application.Status.WITHDRAWN
     assert browsing.problems == []

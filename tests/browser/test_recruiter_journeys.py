@@ -192,7 +192,7 @@ def test_a_recruiter_creates_previews_and_publishes_a_posting(browsing, demo_rec
         public.goto(browsing.url("/?q=exilées Bruxelles"))
         public.get_by_role("link", name=title).click()
         assert public.get_by_role("heading", level=1).inner_text() == title
-        assert public.get_by_role("link", name="Postuler en ligne").is_visible()
+        assert public.get_by_role("link", name="Postuler en ligne").first.is_visible()
     finally:
         visitor.close()
     assert browsing.problems == []

@@ -91,7 +91,7 @@ def test_a_real_posting_without_a_place_carries_no_jobposting_markup(client):
 
 
 def test_the_page_cache_never_replays_a_page_to_another_host_or_scheme(client, settings):
-    from postings.views import anonymous_page_key
+    from postings.page_cache import anonymous_page_key
 
     settings.ALLOWED_HOSTS = ["testserver", "alias.example"]
     from django.test import RequestFactory

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from organisations.models import Organisation
-from postings.demo import DEMO_CONTACT_EMAIL
+from postings.demo import DEMO_CONTACT_EMAIL, demo_slug
 from postings.models import (
     PayComponent,
     Phase,
@@ -339,8 +339,8 @@ def test_the_demo_set_is_open_flagged_and_dated_in_the_future():
 
 def test_the_demo_set_copies_the_reference_facts_onto_demo_organisations():
     load()
-    copy = Posting.objects.get(slug=f"{LIEGE}-demo")
-    littoral = Posting.objects.get(slug=f"{LITTORAL}-demo")
+    copy = Posting.objects.get(slug=demo_slug(LIEGE))
+    littoral = Posting.objects.get(slug=demo_slug(LITTORAL))
 
     assert roles(copy) == {
         ("ocu-alliance-migrations-demo", "sending"),
@@ -366,7 +366,7 @@ def test_the_demo_set_copies_the_reference_facts_onto_demo_organisations():
 def test_rerunning_refreshes_the_demo_without_duplicating_it():
     load()
     counts = {model: model.objects.count() for model in REAL_MODELS}
-    copy = Posting.objects.get(slug=f"{HRO}-demo")
+    copy = Posting.objects.get(slug=demo_slug(HRO))
     Posting.objects.filter(pk=copy.pk).update(deadline=timezone.now() - timedelta(days=30))
 
     load()

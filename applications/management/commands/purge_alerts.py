@@ -14,7 +14,7 @@ from applications.management.commands.purge_applications import parse_instant
 
 
 class Command(BaseCommand):
-    help = "Supprime les alertes non confirmées à temps ou inutilisées depuis un an."
+    help = "Deletes alerts left unconfirmed in time or unused for a year (a dry run without --apply)."
 
     def add_arguments(self, parser):
         parser.add_argument("--apply", action="store_true", help="Delete; without it, only count.")

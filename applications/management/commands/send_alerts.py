@@ -15,7 +15,7 @@ from applications.management.commands.purge_applications import parse_instant
 
 
 class Command(BaseCommand):
-    help = "Envoie aux alertes confirmées les nouvelles offres publiées depuis leur dernier envoi."
+    help = "Sends confirmed alerts the postings published since their last digest."
 
     def add_arguments(self, parser):
         parser.add_argument("--now", type=parse_instant, help="Run the period of this ISO 8601 date-time.")
