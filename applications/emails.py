@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django_countries import countries
 
-from .models import Application, OutgoingEmail
+from applications.models import Application, OutgoingEmail
 
 logger = logging.getLogger(__name__)
 

@@ -162,7 +162,7 @@ def _enqueue(outgoing: list[OutgoingEmail]) -> None:
     """Queue the sending of the application's emails after commit, in one transaction: with the database
     task backend that is one commit for both instead of one each. An email not queued stays pending in the
     outbox for `send_pending_emails` (`enqueue_email` never raises)."""
-    from .tasks import enqueue_email
+    from applications.tasks import enqueue_email
 
     with transaction.atomic():
         for email in outgoing:

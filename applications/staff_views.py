@@ -6,11 +6,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
+from applications.files import DocumentKind
+from applications.models import Application, DownloadLog
+from applications.private_responses import file_response
 from organisations.staff import staff_required
-
-from .files import DocumentKind
-from .models import Application, DownloadLog
-from .private_responses import file_response
 
 
 @require_safe

@@ -4,8 +4,8 @@ import logging
 
 from django.tasks import task
 
-from . import emails
-from .models import OutgoingEmail
+from applications import emails
+from applications.models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import alert_urls, export_views, staff_views, views
+from applications import alert_urls, export_views, staff_views, views
 
 app_name = "applications"
 

@@ -16,15 +16,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.generic import TemplateView
 
+from applications import retention, services
+from applications.files import sanitise_filename
+from applications.forms import ApplicationForm
+from applications.models import Application
+from applications.private_responses import file_response, private_page
+from applications.ratelimits import apply_rate_limited
 from postings import cache as postings_cache
 from postings.models import Posting
-
-from . import retention, services
-from .files import sanitise_filename
-from .forms import ApplicationForm
-from .models import Application
-from .private_responses import file_response, private_page
-from .ratelimits import apply_rate_limited
 
 
 def _posting_for_apply(slug: str) -> Posting:
