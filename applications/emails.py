@@ -21,18 +21,18 @@ def _render(template: str, context: dict) -> tuple[str, str]:
     return " ".join(subject.split()), body
 
 
-def candidate_receipt(application: Application) -> OutgoingEmail:
-    """The acknowledgement with the reference and the private link, in the language the candidate used."""
+def _to_candidate(application: Application, *, template: str, kind: str) -> OutgoingEmail:
+    """An e-mail to the candidate about their application, with its private link, in their language."""
     with translation.override(application.language):
         context = {
             "application": application,
             "posting": application.posting,
             "private_url": settings.SITE_URL + application.get_private_url(),
         }
-        subject, body = _render("application_received", context)
+        subject, body = _render(template, context)
     return OutgoingEmail(
         application=application,
-        kind=OutgoingEmail.Kind.RECEIPT,
+        kind=kind,
         to=[application.email],
         subject=subject,
         body=body,
@@ -40,24 +40,17 @@ def candidate_receipt(application: Application) -> OutgoingEmail:
     )
 
 
+def candidate_receipt(application: Application) -> OutgoingEmail:
+    """The acknowledgement with the reference and the private link, in the language the candidate used."""
+    return _to_candidate(application, template="application_received", kind=OutgoingEmail.Kind.RECEIPT)
+
+
 def duplicate_notice(application: Application) -> OutgoingEmail:
     """To the owner of an address that applied again to the same posting: the second attempt was not taken,
     the first application stands, and how to change it. The apply page says nothing of this (it answers as
     for any application), so only the owner of the address learns that it had applied."""
-    with translation.override(application.language):
-        context = {
-            "application": application,
-            "posting": application.posting,
-            "private_url": settings.SITE_URL + application.get_private_url(),
-        }
-        subject, body = _render("application_duplicate", context)
-    return OutgoingEmail(
-        application=application,
-        kind=OutgoingEmail.Kind.DUPLICATE_NOTICE,
-        to=[application.email],
-        subject=subject,
-        body=body,
-        language=application.language,
+    return _to_candidate(
+        application, template="application_duplicate", kind=OutgoingEmail.Kind.DUPLICATE_NOTICE
     )
 
 
