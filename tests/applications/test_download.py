@@ -128,6 +128,7 @@ def test_the_candidates_files_are_not_served_at_any_public_url(client, applicati
     assert client.get(f"/{application.cv.name}").status_code == 404
 
 
+@pytest.mark.local_storage_only  # file modes are a local folder's; a bucket has no modes (private by policy)
 def test_stored_files_and_their_folders_are_readable_by_the_service_user_only(client, cast, settings):
     import stat
     from pathlib import Path
