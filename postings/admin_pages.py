@@ -41,7 +41,7 @@ class PostingPreviewView(PostingDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(
-            preview_is_public=self.real_status in (Posting.Status.PUBLISHED, Posting.Status.CLOSED),
+            preview_is_public=self.real_status in Posting.PUBLIC_STATUSES,
             preview_state=Posting.Status(self.real_status).label,
             change_url=reverse("admin:postings_posting_change", args=[self.object.pk]),
         )

@@ -242,7 +242,7 @@ class PostingQuerySet(models.QuerySet):
 
     def published(self) -> "PostingQuerySet":
         """Visible to the public: published, closed by hand, or past their deadline. Never drafts or archives."""
-        return self.filter(status__in=[Posting.Status.PUBLISHED, Posting.Status.CLOSED])
+        return self.filter(status__in=Posting.PUBLIC_STATUSES)
 
     def open_for_applications(self, now=None) -> "PostingQuerySet":
         now = now or timezone.now()
@@ -327,6 +327,9 @@ class Posting(models.Model):
         PUBLISHED = "published", _("Publiée")
         CLOSED = "closed", _("Clôturée")
         ARCHIVED = "archived", _("Archivée")
+
+    # The statuses with a public page (a closed posting keeps its page): `published()`, `is_public()`, preview.
+    PUBLIC_STATUSES = (Status.PUBLISHED, Status.CLOSED)
 
     class PayKind(models.TextChoices):
         STIPEND = "stipend", _("Indemnité")
@@ -617,7 +620,7 @@ class Posting(models.Model):
 
     def is_public(self) -> bool:
         """Has a public page (published or closed): the same statuses as `PostingQuerySet.published()`."""
-        return self.status in (self.Status.PUBLISHED, self.Status.CLOSED)
+        return self.status in self.PUBLIC_STATUSES
 
     def days_left(self, now=None) -> int | None:
         if self.deadline is None or not self.is_open(now):
