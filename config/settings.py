@@ -127,6 +127,10 @@ CACHES = {"default": cache_from_url(env_str("CACHE_URL", ""), key_prefix=env_str
 # The page cache (postings/page_cache.py): how long a public page is replayed to visitors without a session,
 # at most (never past the next deadline). 0 switches it off: every request renders its page.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
+# The pieces of public pages (postings/fragments.py: posting cards, a posting page's body, the filter form),
+# shared by every visitor and keyed by the postings' version, the language and the day: at most this long.
+# 0 switches them off.
+FRAGMENT_CACHE_SECONDS = env_int("FRAGMENT_CACHE_SECONDS", 24 * 3600)
 
 # django-axes first: it refuses a locked-out (username, IP) pair before any password is checked. It needs the
 # request: in tests, prefer `client.force_login(user)`; `client.login()` must pass `request=HttpRequest()`.

@@ -27,6 +27,9 @@ class PostingPreviewView(PostingDetailView):
     slug_url_kwarg = None
     reachable = None  # set per request (as_view): the admin's queryset, so out of reach is a 404
 
+    def get(self, request, *args, **kwargs):
+        return self.render_uncached()  # always as it is now, whatever the public page's cached pieces
+
     def get_queryset(self):
         return with_json_rows(with_organisation_roles(self.reachable), *DETAIL_JSON_ROWS)
 

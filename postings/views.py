@@ -6,9 +6,15 @@ paginator in postings/pagination.py.
 
 from django.core.paginator import Page
 from django.db.models import F, Prefetch, QuerySet
+from django.middleware.csp import get_nonce
+from django.template.loader import get_template
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
+from postings import fragments
 from postings.eligibility import age_range
 from postings.filters import PostingFilter
 from postings.models import Posting, PostingOrganisation, Session
@@ -60,6 +66,46 @@ def recent_real_postings_if_only_demos_open(page: Page, *, is_default_listing: b
     return postings
 
 
+# The columns a listing reads for each posting of its page: its card comes from the cache (posting_cards).
+CARD_KEY_FIELDS = ("pk", "status", "closes_at", "is_demo")
+
+
+def posting_cards(postings: list[Posting]) -> list[SafeString]:
+    """Each posting's card (postings/_posting_card.html), from the cache in one read; the cards it does not
+    have are rendered from their postings, read in one query (and one for their organisations), and stored.
+    A card is keyed by the posting and whether it is open (postings/fragments.py: version, language, day)."""
+    now = timezone.now()
+    # Posting.is_open's rule, read from the columns fetched (closes_at is the deadline, or none: year 9999).
+    keys = {
+        posting.pk: fragments.key(
+            "card", posting.pk, int(posting.status == Posting.Status.PUBLISHED and posting.closes_at > now)
+        )
+        for posting in postings
+    }
+
+    def render(missing: list[int]) -> dict[int, str]:
+        rows = list(with_card_relations(Posting.objects.filter(pk__in=missing)))
+        unpack_json_rows(rows, *CARD_JSON_ROWS)
+        template = get_template("postings/_posting_card.html")
+        language = get_language()
+        return {row.pk: template.render({"posting": row, "LANGUAGE_CODE": language}) for row in rows}
+
+    cards = fragments.get_or_render_many(keys, render)
+    return [mark_safe(cards[posting.pk]) for posting in postings]
+
+
+def filter_form_fields(filterset: PostingFilter) -> SafeString:
+    """The filter form's fields (crispy markup), cached per language and values shown (postings/fragments.py):
+    the options change with the postings, the values and errors with the query string."""
+    form = filterset.form
+    key = fragments.key("filter-form", fragments.digest(fragments.sorted_params(filterset.data, form.fields)))
+    return mark_safe(
+        fragments.get_or_render(
+            key, lambda: get_template("postings/_filter_fields.html").render({"form": form})
+        )
+    )
+
+
 class PostingListView(ListView):
     http_method_names = ["get", "head", "options"]  # a public page reads, never writes
     template_name = "postings/posting_list.html"
@@ -73,7 +119,9 @@ class PostingListView(ListView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return with_card_relations(self.filterset.qs)
+        # What the page needs besides the cards, whose rendered HTML is cached (`cards`): the columns of a
+        # card's cache key, and whether the posting is a demonstration (recent_real_postings_if_only_demos_open).
+        return self.filterset.qs.only(*CARD_KEY_FIELDS)
 
     def get_paginate_by(self, queryset) -> int:
         value = self.request.GET.get("per_page")
@@ -89,7 +137,6 @@ class PostingListView(ListView):
 
     def paginate_queryset(self, queryset, page_size):
         page, notices = paginate_with_total(queryset, page_size, self.request.GET.get(self.page_kwarg))
-        unpack_json_rows(page.object_list, *CARD_JSON_ROWS)
         self.notices.extend(notices)
         return page.paginator, page, page.object_list, page.has_other_pages()
 
@@ -105,6 +152,8 @@ class PostingListView(ListView):
             )
         context.update(
             filter=filterset,
+            cards=posting_cards(context["postings"]),
+            filter_fields=filter_form_fields(filterset),
             invalid_filters=filterset.invalid_values(),
             notices=self.notices,
             query_params=filterset.query_params,
@@ -131,9 +180,35 @@ class PostingListView(ListView):
 
 
 class PostingDetailView(DetailView):
+    """A posting's page: four pieces (title, description, head, body) rendered from postings/_posting_page.html
+    and kept in the cache per posting, language and day (postings/fragments.py), so that a visitor the page
+    cache does not serve (a session, a query string of its own) gets them without a query."""
+
     http_method_names = ["get", "head", "options"]  # a public page reads, never writes
     template_name = "postings/posting_detail.html"
     context_object_name = "posting"
+    pieces_template = "postings/_posting_page.html"
+    PIECES = ("title", "meta_description", "head", "content")
+
+    def get(self, request, *args, **kwargs):
+        key = fragments.key("posting-page", self.kwargs[self.slug_url_kwarg])
+        pieces = fragments.get(key)
+        if pieces is None or pieces["is_open"] and timezone.now() >= pieces["closes_at"]:
+            # Not rendered yet today in this language, or rendered open and past its deadline since.
+            # (Any other change, closing by hand or reopening, is a new version of the postings: a new key.)
+            return self.render_uncached(store_as=key)
+        return self.render_to_response({"pieces": self.with_nonce(pieces)})
+
+    def render_uncached(self, store_as: str | None = None):
+        self.object = self.get_object()
+        context = self.get_context_data(object=self.object)
+        pieces = self.render_pieces(context)
+        if store_as is not None:
+            fragments.store(
+                store_as, {**pieces, "is_open": context["is_open"], "closes_at": self.object.closes_at}
+            )
+        context["pieces"] = self.with_nonce(pieces)
+        return self.render_to_response(context)
 
     def get_queryset(self):
         return with_json_rows(with_organisation_roles(Posting.objects.published()), *DETAIL_JSON_ROWS)
@@ -159,6 +234,23 @@ class PostingDetailView(DetailView):
             age_range=age_range(posting),
         )
         return context
+
+    def render_pieces(self, context: dict) -> dict[str, str]:
+        """The page's pieces, rendered without the request's context processors: nothing personal goes in,
+        and the CSP nonce is a placeholder (`with_nonce`)."""
+        context = {
+            **context,
+            "request": self.request,
+            "LANGUAGE_CODE": get_language(),
+            "csp_nonce": fragments.NONCE_PLACEHOLDER,
+        }
+        return {name: get_template(f"{self.pieces_template}#{name}").render(context) for name in self.PIECES}
+
+    def with_nonce(self, pieces: dict) -> dict[str, SafeString]:
+        nonce = str(get_nonce(self.request))
+        return {
+            name: mark_safe(pieces[name].replace(fragments.NONCE_PLACEHOLDER, nonce)) for name in self.PIECES
+        }
 
 
 class SessionDetailView(DetailView):

@@ -1,10 +1,13 @@
 """The number of SQL queries of the public pages does not grow with what they show (anonymous visitor).
 
-Listing, rendered: 2 queries at any page size: the page with its total (window COUNT) and its places (as JSON,
-postings/prefetch.py), then the organisations in their roles. The options of the filters (one UNION) and the
-next deadline are cached until the postings change: one query each, once per change, so a listing rendered
-with nothing cached needs 4. A page already rendered for a visitor without a session is served from the cache
-with no query at all (tests/postings/test_listing_cache.py). Detail: 2 queries, 3 with the session's calendar.
+Listing, rendered: 1 query at any page size when its posting cards are in the cache (postings/fragments.py):
+the page's postings with their total (COUNT subquery). Cards not in the cache yet (after a change of the
+postings) cost 2 more, whatever their number: those postings with their places (as JSON, postings/prefetch.py),
+then their organisations in their roles. The options of the filters (one UNION) and the next deadline are
+cached until the postings change: one query each, once per change, so a listing rendered with nothing cached
+needs 5. A page already rendered for a visitor without a session is served from the cache with no query at all
+(tests/postings/test_listing_cache.py). Detail: no query when its pieces are cached; rendered, 3 queries, 4 with
+the session's calendar.
 """
 
 import pytest
@@ -19,14 +22,22 @@ from tests.postings.full_posting import full_posting
 
 pytestmark = pytest.mark.django_db
 
-LISTING_QUERIES = 2
+LISTING_QUERIES = 1
+# Cards not cached yet: their postings (places included), then their organisations.
+LISTING_QUERIES_CARDS = LISTING_QUERIES + 2
 # The first listing after a change of postings also reads the filter options and the next deadline.
-LISTING_QUERIES_COLD = LISTING_QUERIES + 2
+LISTING_QUERIES_COLD = LISTING_QUERIES_CARDS + 2
 
 
 def warm_shared_caches(client) -> None:
-    """Fill the filter options and next-deadline caches, as every request after the first finds them."""
-    client.get(reverse("postings:list"), {"per_page": 12})
+    """Fill the filter options and next-deadline caches, as every request after the first finds them (a
+    search that finds nothing: no card is rendered)."""
+    client.get(reverse("postings:list"), {"q": "introuvable"})
+
+
+def warm_cards(client) -> None:
+    """Render every card once (up to 50 postings), as any earlier listing leaves them in the cache."""
+    client.get(reverse("postings:list"), {"per_page": 50, "closed": "1", "cards": "warm"})
 
 
 def count_queries(client, url, params=None) -> int:
@@ -51,53 +62,70 @@ def make_board(size: int) -> None:
 
 
 @pytest.mark.parametrize("size", [5, 25])
-def test_the_listing_needs_two_queries_whatever_the_page_size(client, django_assert_num_queries, size):
+def test_the_listing_needs_one_query_whatever_the_page_size(client, django_assert_num_queries, size):
     make_board(size)
     warm_shared_caches(client)
+    warm_cards(client)
 
     with django_assert_num_queries(LISTING_QUERIES):
         response = client.get(reverse("postings:list"), {"per_page": 25})
 
-    assert len(response.context["postings"]) == size
+    assert len(response.context["postings"]) == len(response.context["cards"]) == size
     assert response.context["paginator"].count == size
 
 
 @pytest.mark.parametrize("size", [5, 25])
-def test_the_filtered_listing_needs_two_queries_too(client, django_assert_num_queries, size):
+def test_the_filtered_listing_needs_one_query_too(client, django_assert_num_queries, size):
     make_board(size)
     warm_shared_caches(client)
+    warm_cards(client)
 
     with django_assert_num_queries(LISTING_QUERIES):
         response = client.get(
             reverse("postings:list"), {"per_page": 25, "country": "FR", "q": "mission", "closed": "1"}
         )
 
-    assert len(response.context["postings"]) == size // 2
+    assert len(response.context["cards"]) == size // 2
 
 
 @pytest.mark.parametrize("size", [5, 25])
-def test_a_listing_with_nothing_cached_needs_four_queries(client, django_assert_num_queries, size):
+def test_cards_not_cached_yet_cost_two_queries_whatever_their_number(client, django_assert_num_queries, size):
+    make_board(size)
+    warm_shared_caches(client)
+
+    with django_assert_num_queries(LISTING_QUERIES_CARDS):
+        response = client.get(reverse("postings:list"), {"per_page": 25})
+
+    assert len(response.context["cards"]) == size
+    assert all("Ville " in card for card in response.context["cards"])  # each card with its place
+
+
+@pytest.mark.parametrize("size", [5, 25])
+def test_a_listing_with_nothing_cached_needs_five_queries(client, django_assert_num_queries, size):
     make_board(size)
     cache.clear()
 
     with django_assert_num_queries(LISTING_QUERIES_COLD):
         response = client.get(reverse("postings:list"), {"per_page": 25, "country": "FR"})
 
-    assert len(response.context["postings"]) == size // 2
-    assert [len(p.locations.all()) for p in response.context["postings"]] == [1] * (size // 2)
+    assert len(response.context["cards"]) == size // 2
+    assert all("Ville " in card for card in response.context["cards"])
 
 
 def test_the_listing_count_is_the_same_at_5_and_25_postings(client):
     make_board(5)
     warm_shared_caches(client)
+    warm_cards(client)
     small = count_queries(client, reverse("postings:list"), {"per_page": 25})
     make_board(20)
     warm_shared_caches(client)
+    warm_cards(client)
     large = count_queries(client, reverse("postings:list"), {"per_page": 25})
 
     assert small == large == LISTING_QUERIES
 
 
+# Detail, its pieces cached (postings/fragments.py): no query (tests/postings/test_fragments.py).
 # Detail, rendered (a replay from the cache needs none, see test_listing_cache.py): the posting with its
 # session and programme, places, languages, requirements, pay lines and own phases (1, postings/prefetch.py),
 # then the organisations in their roles (1), then the "Autres offres de cette organisation" and "Offres proches"
