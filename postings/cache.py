@@ -27,3 +27,24 @@ def bump() -> None:
 
 def key(*parts) -> str:
     return ":".join(["postings", str(version()), *map(str, parts)])
+
+
+# The last values read through `memoized`, in this process: {key: value}.
+_memo: dict[str, object] = {}
+MEMO_SIZE = 16
+
+
+def memoized(full_key: str, compute, timeout: int):
+    """The cached value of `full_key` (a `key(...)`, so it follows the version), kept in this process too.
+
+    For large values every request reads (the filter options: thousands of organisations and places at 100k
+    postings), so that a request does not unpickle them again from the shared cache. Correct across processes
+    because the key holds the version, which each request reads from the shared cache.
+    """
+    if full_key in _memo:
+        return _memo[full_key]
+    value = cache.get_or_set(full_key, compute, timeout=timeout)
+    if len(_memo) >= MEMO_SIZE:
+        _memo.clear()
+    _memo[full_key] = value
+    return value

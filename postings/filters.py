@@ -5,7 +5,6 @@ one UNION query over the public postings (`facet_choices`), so the filter panel 
 """
 
 from django import forms
-from django.core.cache import cache as django_cache
 from django.db.models import CharField, Count, Exists, F, OuterRef, QuerySet, Value
 from django.db.models.functions import Coalesce, Concat, NullIf
 from django.utils.text import capfirst
@@ -148,7 +147,7 @@ def cached_facet_choices() -> dict[str, list[tuple[str, str]]]:
 
     Without it every listing request would scan every public posting (bench/NOTES.md).
     """
-    return django_cache.get_or_set(postings_cache.key("facets", get_language()), facet_choices, timeout=3600)
+    return postings_cache.memoized(postings_cache.key("facets", get_language()), facet_choices, timeout=3600)
 
 
 class SharedChoices(tuple):
@@ -264,10 +263,13 @@ class PostingFilter(FilterSet):
         shown = {slug for slug, _label in facets.get("organisation_shown", facets["organisation"])}
         if len(shown) >= len(facets["organisation"]):
             return
-        if self.data is not None and (chosen := self.data.get("organisation")):
+        options = facets.get("organisation_shown", facets["organisation"])
+        if self.data is not None and (chosen := self.data.get("organisation")) and chosen not in shown:
             shown.add(chosen)
+            options = [option for option in facets["organisation"] if option[0] in shown]
         field = self.form.fields["organisation"]
-        field.widget.choices = [field.choices[0], *(o for o in facets["organisation"] if o[0] in shown)]
+        # The empty choice written out: `field.choices` would normalise every organisation's choice first.
+        field.widget.choices = [("", self.filters["organisation"].extra["empty_label"]), *options]
         field.help_text = _(
             "Les %(count)s organisations qui publient le plus. Les autres : depuis leur page ou celle de "
             "leurs offres."

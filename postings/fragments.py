@@ -32,9 +32,14 @@ def enabled() -> bool:
     return settings.FRAGMENT_CACHE_SECONDS > 0
 
 
+def prefix(kind: str) -> str:
+    """postings:<version>:fragment:<kind>:<language>:<today>: the start of the keys of one kind of piece (one
+    read of the version for many keys)."""
+    return postings_cache.key("fragment", kind, get_language(), timezone.localdate().isoformat())
+
+
 def key(kind: str, *parts) -> str:
-    """postings:<version>:fragment:<kind>:<language>:<today>:<parts...>"""
-    return postings_cache.key("fragment", kind, get_language(), timezone.localdate().isoformat(), *parts)
+    return ":".join([prefix(kind), *map(str, parts)])
 
 
 def digest(text: str) -> str:

@@ -7,6 +7,7 @@ paginator in postings/pagination.py.
 from django.core.paginator import Page
 from django.db.models import F, Prefetch, QuerySet
 from django.middleware.csp import get_nonce
+from django.template.defaulttags import querystring
 from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -76,10 +77,9 @@ def posting_cards(postings: list[Posting]) -> list[SafeString]:
     A card is keyed by the posting and whether it is open (postings/fragments.py: version, language, day)."""
     now = timezone.now()
     # Posting.is_open's rule, read from the columns fetched (closes_at is the deadline, or none: year 9999).
+    prefix = fragments.prefix("card")
     keys = {
-        posting.pk: fragments.key(
-            "card", posting.pk, int(posting.status == Posting.Status.PUBLISHED and posting.closes_at > now)
-        )
+        posting.pk: f"{prefix}:{posting.pk}:{int(posting.status == Posting.Status.PUBLISHED and posting.closes_at > now)}"
         for posting in postings
     }
 
@@ -104,6 +104,26 @@ def filter_form_fields(filterset: PostingFilter) -> SafeString:
             key, lambda: get_template("postings/_filter_fields.html").render({"form": form})
         )
     )
+
+
+def pagination_links(page: Page, params) -> dict:
+    """The links of the listing's pagination, each keeping the visitor's parameters ({% querystring %}'s own
+    function, called here once per link rather than through the template engine).
+
+    1 2 … 9 10 11 … 340 341: a link per page would be thousands of links on a large listing. `pages` holds
+    (number, href) pairs; the ellipsis has no href.
+    """
+    if not page.has_other_pages():
+        return {}
+    paginator = page.paginator
+    return {
+        "previous": querystring(None, params, page=page.previous_page_number()) if page.has_previous() else "",
+        "next": querystring(None, params, page=page.next_page_number()) if page.has_next() else "",
+        "pages": [
+            (number, "" if number == paginator.ELLIPSIS else querystring(None, params, page=number))
+            for number in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=2)
+        ],
+    }
 
 
 class PostingListView(ListView):
@@ -158,12 +178,7 @@ class PostingListView(ListView):
             notices=self.notices,
             query_params=filterset.query_params,
             per_page=context["paginator"].per_page,
-            # 1 2 … 9 10 11 … 340 341: a link per page would be thousands of links on a large listing.
-            page_range=list(
-                context["paginator"].get_elided_page_range(
-                    context["page_obj"].number, on_each_side=2, on_ends=2
-                )
-            ),
+            page_links=pagination_links(context["page_obj"], filterset.query_params),
             per_page_choices=PER_PAGE_CHOICES,
             include_closed=bool(filterset.form.cleaned_data.get("closed")),
             is_filtered=any(

@@ -17,6 +17,8 @@ def page_in_languages(context) -> list[dict]:
     request = context.get("request")
     if request is None:
         return []
+    if (entries := getattr(request, "_page_in_languages", None)) is not None:
+        return entries  # the <head>'s alternates and the switcher read the same list
     current = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
     path = request.get_full_path()
     entries = []
@@ -31,4 +33,5 @@ def page_in_languages(context) -> list[dict]:
                 "is_current": code == current,
             }
         )
+    request._page_in_languages = entries
     return entries
