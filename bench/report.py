@@ -228,7 +228,7 @@ def evaluate(all_results: dict, args, baseline: dict | None = None) -> tuple[lis
     across, across_missed = evaluate_across_scales(all_results)
     lines += across
     missed += across_missed
-    return lines, missed, not_measured(all_results)
+    return lines, missed, not_measured(all_results)[0]
 
 
 def evaluate_apply(
@@ -424,24 +424,31 @@ def evaluate_across_scales(all_results: dict) -> tuple[list[str], list[str]]:
     return lines, missed
 
 
-def not_measured(all_results: dict) -> list[str]:
-    """The budgets this run could not judge: their scale or their scenario did not run."""
-    missing = []
+def not_measured(all_results: dict) -> tuple[list[str], int]:
+    """The budgets this run could not judge (their scale or their scenario did not run), and how many it did."""
+    missing, judged = [], 0
+
+    def needs(present: bool, label: str) -> None:
+        nonlocal judged
+        if present:
+            judged += 1
+        else:
+            missing.append(label)
+
     for name, budget in [*PAGE_BUDGETS.items(), ("apply", APPLY_BUDGET)]:
         r = at_scale(all_results, budget.scale)
-        if r is None or name not in r:
-            missing.append(f"{name} ({budget} at {budget.scale})")
-    big = at_scale(all_results, EXPORT_SCALE)
+        needs(r is not None and name in r, f"{name} ({budget} at {budget.scale})")
+    big = at_scale(all_results, EXPORT_SCALE) or {}
     for fmt_name in ("csv", "xlsx"):
-        if big is None or fmt_name not in big:
-            missing.append(f"{fmt_name.upper()} export budgets (at {EXPORT_SCALE})")
-    if big is not None and "csv" in big:
-        if not any(r["applications"] <= CSV_SMALL_ROWS and "csv" in r for r in all_results.values()):
-            missing.append(f"CSV peak RSS flatness (needs a scale of ≤ {CSV_SMALL_ROWS} applications too)")
+        needs(fmt_name in big, f"{fmt_name.upper()} export budgets (at {EXPORT_SCALE})")
+    if "csv" in big:
+        needs(
+            any(r["applications"] <= CSV_SMALL_ROWS and "csv" in r for r in all_results.values()),
+            f"CSV peak RSS flatness (needs a scale of ≤ {CSV_SMALL_ROWS} applications too)",
+        )
     listing = {p for p, r in all_results.items() if "listing" in r}
-    if not {1000, 100_000} <= listing:
-        missing.append("listing p50 at 100k over 1k postings (needs both scales)")
-    return missing
+    needs({1000, 100_000} <= listing, "listing p50 at 100k over 1k postings (needs both scales)")
+    return missing, judged
 
 
 def write_report(
@@ -483,21 +490,22 @@ def write_report(
         "",
         "## Verdict",
         "",
-        *(
-            [f"- ❌ {m}" for m in missed]
-            if missed
-            else [
-                "All budgets measured in this run were met."
-                if not missing
-                else "All budgets measured in this run were met; some were not measured (below)."
-            ]
-        ),
-        *(
-            ["", "Not measured in this run (no verdict):", "", *[f"- {m}" for m in missing]]
-            if missing
-            else []
-        ),
+        *verdict_lines(missed, missing, judged=not_measured(all_results)[1]),
         "",
     ]
     Path(path).write_text("\n".join(text) + "\n" + getattr(args, "notes_text", ""))
     return missed
+
+
+def verdict_lines(missed: list[str], missing: list[str], judged: int) -> list[str]:
+    if missed:
+        lines = [f"- ❌ {m}" for m in missed]
+    elif not judged:
+        lines = ["No budget could be judged: this run measured none of them at their scales."]
+    elif missing:
+        lines = ["All budgets measured in this run were met; some were not measured (below)."]
+    else:
+        lines = ["All budgets met."]
+    if missing:
+        lines += ["", "Not measured in this run (no verdict):", "", *[f"- {m}" for m in missing]]
+    return lines

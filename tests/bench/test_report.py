@@ -113,6 +113,8 @@ def test_a_scenario_measured_at_another_scale_gets_no_verdict(tmp_path):
     assert status == 0
     assert "≥ 0.06 at 10k/200k: not judged here" in text
     assert "❌" not in text
+    assert "No budget could be judged" in verdict_section(text)
+    assert "listing_uncached (≥ 0.06 at 10k/200k)" in verdict_section(text)
 
 
 def test_a_scale_with_other_applications_is_not_the_budget_scale(tmp_path):
