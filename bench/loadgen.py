@@ -217,6 +217,13 @@ def healthz_step(runner: Runner):
     return step
 
 
+def accepted(status: int, location: str, form_path: str) -> bool:
+    """Whether the answer to a POST of the form is the one of an application taken: a redirect to the
+    posting's "sent" page. A duplicate gets the same answer (the page must not tell whether an address
+    applied), so run.py also checks that rows == successes."""
+    return status in (302, 303) and location.endswith(form_path.rstrip("/") + "/confirmation/")
+
+
 def apply_step(runner: Runner, form_path: str, pdf: bytes):
     fillers: dict[int, FormFiller] = {}  # one per client thread
 
@@ -244,8 +251,7 @@ def apply_step(runner: Runner, form_path: str, pdf: bytes):
         connection.request("POST", form_path, body=body, headers=headers)
         response = connection.getresponse()
         response.read()
-        location = response.headers.get("Location", "")
-        if response.status in (302, 303) and "/candidature/" in location:
+        if accepted(response.status, response.headers.get("Location", ""), form_path):
             runner.record("ok", time.monotonic() - started)
         else:
             runner.record(f"post-status:{response.status}")

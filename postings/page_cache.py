@@ -8,7 +8,9 @@ What is shared holds nothing personal: only GET requests of visitors with no ses
 message are served from it, and only a successful page that sets no cookie is stored. A page is kept at most
 `PAGE_CACHE_SECONDS` and never past the next deadline of an open posting (it says "N days left" and must drop
 a posting once it closes). Keys follow the postings' version (postings/cache.py), so any change shows at once.
-Each replay carries the CSP nonce of its own response.
+Each replay carries the CSP nonce of its own response, and the header `X-Page-Cache: hit` (`miss` on a page
+rendered and stored; none where the cache does not apply): the benchmark counts hits with it, so a scenario meant
+to render every page can prove it did.
 """
 
 import hashlib
@@ -29,6 +31,7 @@ from postings.models import Posting
 
 # Stands for the CSP nonce in a cached page; replaced by the nonce of each response that replays it.
 NONCE_PLACEHOLDER = b"%%passerelle-csp-nonce%%"
+CACHE_HEADER = "X-Page-Cache"
 
 
 def anonymous_page_key(request: HttpRequest) -> str | None:
@@ -80,13 +83,16 @@ def cache_public_page(view):
             return view(request, *args, **kwargs)
         key = anonymous_page_key(request)
         if key is not None and (cached := cache.get(key)) is not None:
-            return HttpResponse(cached.replace(NONCE_PLACEHOLDER, str(get_nonce(request)).encode()))
+            response = HttpResponse(cached.replace(NONCE_PLACEHOLDER, str(get_nonce(request)).encode()))
+            response[CACHE_HEADER] = "hit"
+            return response
         response = view(request, *args, **kwargs)
         if key is not None and response.status_code == 200 and not response.cookies:
             if hasattr(response, "render"):
                 response.render()
             content = response.content.replace(str(get_nonce(request)).encode(), NONCE_PLACEHOLDER)
             cache.set(key, content, timeout=page_cache_timeout())
+            response[CACHE_HEADER] = "miss"
         return response
 
     return cached_view

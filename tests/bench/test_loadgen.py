@@ -1,9 +1,11 @@
 """The apply client of the benchmark (`bench/loadgen.py`) must send what a careful candidate would."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from bench.loadgen import FormFiller, fill_form
+from applications.models import Application
+from bench.loadgen import FormFiller, accepted, fill_form, sized_pdf
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -33,3 +35,17 @@ def test_the_form_filler_parses_again_a_page_whose_hidden_inputs_changed():
 
     assert values["a"] == "1"
     assert values["b"] == "2"
+
+
+def test_the_apply_client_counts_the_answer_to_an_application_taken_as_a_success(client):
+    posting = f.published_posting(languages={"fr": "B2"})
+    url = reverse("applications:apply", kwargs={"slug": posting.slug})
+    values, _files = fill_form(client.get(url).content.decode(), "premiere@example.org")
+    cv = SimpleUploadedFile("CV.pdf", sized_pdf(4000), content_type="application/pdf")
+
+    response = client.post(url, {**values, "cv": cv})
+
+    assert Application.objects.filter(posting=posting).count() == 1
+    assert accepted(response.status_code, response["Location"], url)
+    assert not accepted(200, "", url)
+    assert not accepted(302, "/offres/autre-offre/candidater/confirmation/", url)

@@ -138,3 +138,27 @@ def test_the_page_cache_switched_off_renders_every_page(client, settings):
 
     assert again.context is not None  # rendered, not replayed
     assert "Observatoire des frontières" in again.content.decode()
+
+
+def test_a_page_says_whether_it_was_replayed_from_the_cache(client):
+    posting = f.published_posting()
+
+    first, again = client.get("/"), client.get("/")
+    page, page_again = client.get(posting.get_absolute_url()), client.get(posting.get_absolute_url())
+
+    assert (first["X-Page-Cache"], again["X-Page-Cache"]) == ("miss", "hit")
+    assert (page["X-Page-Cache"], page_again["X-Page-Cache"]) == ("miss", "hit")
+
+
+def test_a_page_the_cache_does_not_apply_to_carries_no_cache_header(client, settings):
+    f.published_posting()
+    client.get("/")
+    client.cookies[settings.SESSION_COOKIE_NAME] = "a-session"
+
+    with_session = client.get("/")
+    settings.PAGE_CACHE_SECONDS = 0
+    client.cookies.pop(settings.SESSION_COOKIE_NAME)
+    switched_off = client.get("/")
+
+    assert "X-Page-Cache" not in with_session
+    assert "X-Page-Cache" not in switched_off
