@@ -1,9 +1,11 @@
 """The language switcher and the `hreflang` alternates: the current page in each language of the site."""
 
+from urllib.parse import unquote, urlsplit, urlunsplit
+
 from django import template
 from django.conf import settings
-from django.urls import translate_url
-from django.utils.translation import get_language, get_language_info
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.utils.translation import get_language, get_language_info, override
 
 register = template.Library()
 
@@ -21,9 +23,10 @@ def page_in_languages(context) -> list[dict]:
         return entries  # the <head>'s alternates and the switcher read the same list
     current = (get_language() or settings.LANGUAGE_CODE).split("-")[0]
     path = request.get_full_path()
+    translate = url_translator(path)
     entries = []
     for code, _name in settings.LANGUAGES:
-        translated = translate_url(path, code)
+        translated = translate(code)
         entries.append(
             {
                 "code": code,
@@ -35,3 +38,24 @@ def page_in_languages(context) -> list[dict]:
         )
     request._page_in_languages = entries
     return entries
+
+
+def url_translator(url: str):
+    """Django's `translate_url(url, code)` with the URL resolved once for every language: code -> the URL in
+    that language, or `url` itself when it has none."""
+    parsed = urlsplit(url)
+    try:
+        match = resolve(unquote(parsed.path))
+    except Resolver404:
+        return lambda code: url
+    name = f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name
+
+    def translate(code: str) -> str:
+        with override(code):
+            try:
+                path = reverse(name, args=match.args, kwargs=match.kwargs)
+            except NoReverseMatch:
+                return url
+        return urlunsplit((parsed.scheme, parsed.netloc, path, parsed.query, parsed.fragment))
+
+    return translate
