@@ -150,6 +150,10 @@ def cached_facet_choices() -> dict[str, list[tuple[str, str]]]:
     return postings_cache.memoized(postings_cache.key("facets", get_language()), facet_choices, timeout=3600)
 
 
+# PostingFilter's form classes, per postings' version and language: {facets cache key: form class}.
+_form_classes: dict[str, type] = {}
+
+
 class SharedChoices(tuple):
     """A facet's choices, which no form changes: the copies a form makes of its fields share them.
 
@@ -253,10 +257,25 @@ class PostingFilter(FilterSet):
                 data = data.copy()
                 data["sort"] = SORT_RELEVANCE if has_query else SORT_DEADLINE
         super().__init__(data, *args, **kwargs)
+        # The form class depends only on the options: built once per version and language (get_form_class).
+        self._form_class_key = postings_cache.key("facets", get_language()) if facets is None else None
         facets = cached_facet_choices() if facets is None else facets
         for name in FACETS:
             self.filters[name].extra["choices"] = SharedChoices(facets[name])
         self._show_busiest_organisations(facets)
+
+    def get_form_class(self):
+        """django-filter builds a form class, and a field per filter, for every request; the class only
+        depends on the options (the postings' version) and the language, so it is kept per both."""
+        key = self._form_class_key
+        if key is None:
+            return super().get_form_class()
+        if (form_class := _form_classes.get(key)) is None:
+            form_class = super().get_form_class()
+            if len(_form_classes) >= 16:
+                _form_classes.clear()
+            _form_classes[key] = form_class
+        return form_class
 
     def _show_busiest_organisations(self, facets: dict[str, list[tuple[str, str]]]) -> None:
         """The field accepts every organisation; its select lists the busiest ones and the one chosen."""
