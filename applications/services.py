@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from applications import emails, pipeline
@@ -108,18 +109,17 @@ def submit_application(
     )
     try:
         with transaction.atomic():
-            locked = Posting.objects.select_for_update().filter(pk=posting.pk).first()
-            if locked is None or not locked.is_open():
-                raise PostingClosed(locked or posting)
-            replayed = Application.objects.filter(submission_token=token).first()
-            if replayed is not None and replayed.posting_id == posting.pk:
-                return replayed
+            if not _lock_if_open(posting):
+                raise PostingClosed(posting)
+            earlier = _earlier_applications(
+                posting, token=token, email_normalised=application.email_normalised
+            )
+            replayed = _replayed_or_duplicate(earlier, application)
             if replayed is not None:
+                return replayed
+            if any(row.submission_token == token for row in earlier):
                 # A token already spent on another posting (a restored form): not a replay of this one.
                 application.submission_token = uuid.uuid4()
-            existing = _existing_application(posting, application.email_normalised)
-            if existing is not None:
-                raise DuplicateApplication(existing)
             application.save()
             application.reference = reference_for(application)
             application.save(update_fields=["reference"])
@@ -133,14 +133,10 @@ def submit_application(
     except IntegrityError:
         _delete_written_files(application)
         # A concurrent request won the race on one of the unique constraints.
-        replayed = Application.objects.filter(submission_token=token, posting_id=posting.pk).first()
+        earlier = _earlier_applications(posting, token=token, email_normalised=application.email_normalised)
+        replayed = _replayed_or_duplicate(earlier, application)
         if replayed is not None:
             return replayed
-        existing = Application.objects.filter(
-            posting_id=posting.pk, email_normalised=application.email_normalised
-        ).first()
-        if existing is not None:
-            raise DuplicateApplication(existing) from None
         raise
     except BaseException:
         _delete_written_files(application)
@@ -148,8 +144,33 @@ def submit_application(
     return application
 
 
-def _existing_application(posting: Posting, email_normalised: str) -> Application | None:
-    return Application.objects.filter(posting_id=posting.pk, email_normalised=email_normalised).first()
+def _lock_if_open(posting: Posting) -> bool:
+    """Lock the posting's row until commit and check that it still takes applications. Only the fields of
+    `is_open()` are read again: the rest of the row is the one the view read."""
+    locked = Posting.objects.select_for_update().only("status", "deadline").filter(pk=posting.pk).first()
+    return locked is not None and locked.is_open()
+
+
+def _replayed_or_duplicate(earlier: list[Application], application: Application) -> Application | None:
+    """The application this submission token already created on the posting (returned: a replay writes
+    nothing), else the one its address already sent there (raised as `DuplicateApplication`)."""
+    for row in earlier:
+        if row.submission_token == application.submission_token and row.posting_id == application.posting_id:
+            return row
+    for row in earlier:
+        if row.posting_id == application.posting_id and row.email_normalised == application.email_normalised:
+            raise DuplicateApplication(row)
+    return None
+
+
+def _earlier_applications(posting: Posting, *, token: uuid.UUID, email_normalised: str) -> list[Application]:
+    """In one query, what a new application must be checked against: the one this submission token created
+    (a replay), and the one this address already sent to this posting (a duplicate)."""
+    return list(
+        Application.objects.filter(
+            Q(submission_token=token) | Q(posting_id=posting.pk, email_normalised=email_normalised)
+        )
+    )
 
 
 def _queue_emails(application: Application) -> None:

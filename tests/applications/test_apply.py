@@ -433,6 +433,25 @@ def test_a_double_submit_creates_one_application_and_the_same_confirmation(clien
     assert Application.objects.count() == 1
 
 
+def test_a_form_sent_again_without_its_files_after_it_was_taken_gets_the_same_answer(client, settings):
+    posting = f.published_posting()
+    token = str(uuid.uuid4())
+    first = client.post(apply_url(posting), form_data(posting, submission_token=token))
+
+    # Back and resend: the browser kept the answers but not the files.
+    again = client.post(
+        apply_url(posting), form_data(posting, submission_token=token, cv=None, letter_file=None)
+    )
+
+    assert (
+        (again.status_code, again["Location"])
+        == (first.status_code, first["Location"])
+        == (302, first["Location"])
+    )
+    assert Application.objects.count() == 1
+    assert len(stored_files(settings)) == 2
+
+
 def test_an_application_in_english_is_recorded_in_english(client, django_capture_on_commit_callbacks):
     posting = f.published_posting()
 
@@ -599,7 +618,15 @@ def test_the_unique_constraint_catches_a_duplicate_the_pre_check_missed(settings
 
     posting = f.published_posting()
     submit(posting)
-    monkeypatch.setattr(services, "_existing_application", lambda posting, email: None)
+    lookup = services._earlier_applications
+    calls = []
+
+    def missed_once(*args, **kwargs):
+        # The check inside the transaction misses the first application; the one after the refusal finds it.
+        calls.append(args)
+        return [] if len(calls) == 1 else lookup(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_earlier_applications", missed_once)
 
     with pytest.raises(services.DuplicateApplication):
         submit(posting, email="CAMILLE.martin@example.org")
