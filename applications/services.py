@@ -1,4 +1,4 @@
-"""The apply workflow: one function that writes, atomically, and notifies after commit."""
+"""The apply workflow: one function that writes, atomically, and has the worker notify after commit."""
 
 import logging
 import uuid
@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from applications import emails, pipeline
+from applications import emails, pipeline, tasks
 from applications.files import checked
 from applications.models import Application, OutgoingEmail, StatusChange
 from applications.storage import STORAGE_ERRORS
@@ -69,8 +69,8 @@ def submit_application(
     - One application per email and posting (`DuplicateApplication`), enforced by a unique constraint too.
     - Files are written with random names when the row is saved; if anything fails afterwards the
       transaction rolls back and the written files are deleted: no row without files, no file without a row.
-    - The receipt and the recruiters' notification go to the outbox in the same transaction, and are
-      queued for sending after commit.
+    - The task that builds and sends the receipt and the recruiters' notification is queued in the same
+      transaction (`tasks.queue_application_emails`): the request renders no email.
     """
     cv = checked(files["cv"])
     letter_upload = files.get("letter_file")
@@ -174,20 +174,17 @@ def _earlier_applications(posting: Posting, *, token: uuid.UUID, email_normalise
 
 
 def _queue_emails(application: Application) -> None:
-    outgoing = [emails.candidate_receipt(application), emails.recruiter_notification(application)]
-    outgoing = OutgoingEmail.objects.bulk_create([email for email in outgoing if email is not None])
-    transaction.on_commit(lambda: _enqueue(outgoing))
+    """The last step of the submitting transaction: the worker builds and sends the receipt and the
+    recruiters' notification once the application is committed."""
+    tasks.queue_application_emails(application)
 
 
 def _enqueue(outgoing: list[OutgoingEmail]) -> None:
-    """Queue the sending of the application's emails after commit, in one transaction: with the database
-    task backend that is one commit for both instead of one each. An email not queued stays pending in the
-    outbox for `send_pending_emails` (`enqueue_email` never raises)."""
-    from applications.tasks import enqueue_email
-
+    """Queue the sending of outbox emails after commit, in one transaction. An email not queued stays
+    pending in the outbox for `send_pending_emails` (`enqueue_email` never raises)."""
     with transaction.atomic():
         for email in outgoing:
-            enqueue_email(email)
+            tasks.enqueue_email(email)
 
 
 def notify_duplicate_attempt(existing: Application) -> None:

@@ -15,6 +15,7 @@ from tests.applications.conftest import (
     form_data,
     odt_upload,
     pdf_upload,
+    run_queued_tasks,
     stored_files,
     upload,
 )
@@ -164,6 +165,7 @@ def test_a_candidate_applies_with_real_pdf_docx_and_odt(client, settings, cv, le
     # Random names in storage, never the candidate's.
     assert cv_name not in application.cv.name
     assert list(application.status_changes.values_list("from_status", "to_status")) == [("", "received")]
+    run_queued_tasks()
     assert set(OutgoingEmail.objects.values_list("kind", flat=True)) == {"receipt", "notification"}
 
     confirmation = client.get(response["Location"])
@@ -175,20 +177,32 @@ def test_a_candidate_applies_with_real_pdf_docx_and_odt(client, settings, cv, le
     assert application.get_private_url() in receipt.body
 
 
-def test_both_emails_are_queued_for_sending_only_once_the_application_is_committed(
+def test_the_emails_are_queued_in_the_applications_transaction_and_built_by_the_worker(
     client, django_capture_on_commit_callbacks
 ):
     posting = f.published_posting()
 
     with django_capture_on_commit_callbacks() as callbacks:
         client.post(apply_url(posting), form_data(posting))
-    assert not DBTaskResult.objects.exists()
-    for callback in callbacks:
-        callback()
 
-    queued = [task.args_kwargs["args"] for task in DBTaskResult.objects.order_by("enqueued_at", "pk")]
-    assert sorted(queued) == sorted([pk] for pk in OutgoingEmail.objects.values_list("pk", flat=True))
-    assert len(queued) == 2
+    # The task's row is written with the application (committed or rolled back with it), nothing after commit,
+    # and the request renders no email.
+    assert callbacks == []
+    application = Application.objects.get()
+    task = DBTaskResult.objects.get()
+    assert (task.task_path, task.args_kwargs["args"]) == (
+        "applications.tasks.send_application_emails",
+        [application.pk],
+    )
+    assert not OutgoingEmail.objects.exists()
+
+    run_queued_tasks()
+
+    assert sorted(OutgoingEmail.objects.values_list("kind", "status")) == [
+        ("notification", "sent"),
+        ("receipt", "sent"),
+    ]
+    assert len(mail.outbox) == 2
 
 
 def test_a_typed_letter_is_enough(client):
@@ -463,6 +477,7 @@ def test_an_application_in_english_is_recorded_in_english(client, django_capture
     assert response.status_code == 302
     application = Application.objects.get()
     assert application.language == "en"
+    run_queued_tasks()
     receipt = OutgoingEmail.objects.get(kind=OutgoingEmail.Kind.RECEIPT)
     assert receipt.language == "en"
     # The private link was reversed under the English prefix: the email was rendered under override("en").
@@ -598,6 +613,27 @@ def test_a_failure_after_the_files_are_written_leaves_no_row_and_no_file(
     assert Application.objects.count() == 0
     assert StatusChange.objects.count() == 0
     assert OutgoingEmail.objects.count() == 0
+    assert not DBTaskResult.objects.exists()
+    assert stored_files(settings) == []
+
+
+def test_a_failure_after_the_emails_are_queued_leaves_no_task_for_the_worker(settings, monkeypatch):
+    from applications import services
+
+    queue_emails = services._queue_emails
+
+    def queued_then_broken(application):
+        queue_emails(application)
+        assert DBTaskResult.objects.exists()
+        raise RuntimeError("a failure before commit")
+
+    monkeypatch.setattr(services, "_queue_emails", queued_then_broken)
+
+    with pytest.raises(RuntimeError):
+        submit(f.published_posting())
+
+    assert not DBTaskResult.objects.exists()
+    assert Application.objects.count() == 0
     assert stored_files(settings) == []
 
 
