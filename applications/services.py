@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -120,9 +120,14 @@ def submit_application(
             if any(row.submission_token == token for row in earlier):
                 # A token already spent on another posting (a restored form): not a replay of this one.
                 application.submission_token = uuid.uuid4()
-            application.save()
-            application.reference = reference_for(application)
-            application.save(update_fields=["reference"])
+            application.pk = _next_application_id()
+            if application.pk is not None:
+                application.reference = reference_for(application)
+                application.save(force_insert=True)
+            else:
+                application.save()
+                application.reference = reference_for(application)
+                application.save(update_fields=["reference"])
             StatusChange.objects.create(
                 application=application,
                 changed_at=now,
@@ -149,6 +154,20 @@ def _lock_if_open(posting: Posting) -> bool:
     `is_open()` are read again: the rest of the row is the one the view read."""
     locked = Posting.objects.select_for_update().only("status", "deadline").filter(pk=posting.pk).first()
     return locked is not None and locked.is_open()
+
+
+def _next_application_id() -> int | None:
+    """The primary key the application will get, drawn from its sequence so that the row is inserted with
+    its reference. None on SQLite, which has no sequence to draw from: the reference is then written right
+    after the insert."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s))",
+            [Application._meta.db_table, Application._meta.pk.column],
+        )
+        return cursor.fetchone()[0]
 
 
 def _replayed_or_duplicate(earlier: list[Application], application: Application) -> Application | None:

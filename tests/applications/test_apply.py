@@ -177,6 +177,27 @@ def test_a_candidate_applies_with_real_pdf_docx_and_odt(client, settings, cv, le
     assert application.get_private_url() in receipt.body
 
 
+def test_an_application_takes_ten_queries_and_renders_no_email(client, django_assert_num_queries):
+    from django.db import connection
+
+    posting = f.published_posting(languages={"fr": "B2", "en": "B1"})
+    data = form_data(posting)
+
+    # The posting and its languages; then, in one transaction: the posting's lock, the one lookup of a
+    # replay or a duplicate, the INSERT with its reference (drawn from the sequence first on PostgreSQL,
+    # written after it on SQLite), the history row and the task that sends the emails.
+    with django_assert_num_queries(10) as captured:
+        response = client.post(apply_url(posting), data)
+
+    assert response.status_code == 302
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert sum('FROM "postings_posting"' in sql for sql in statements) == 2  # read once, then locked
+    assert sum(sql.startswith("SELECT") and '"applications_application"' in sql for sql in statements) == 1
+    assert not any("applications_outgoingemail" in sql for sql in statements)
+    updates = [sql for sql in statements if sql.startswith("UPDATE")]
+    assert len(updates) == (0 if connection.vendor == "postgresql" else 1)
+
+
 def test_the_emails_are_queued_in_the_applications_transaction_and_built_by_the_worker(
     client, django_capture_on_commit_callbacks
 ):
@@ -584,7 +605,7 @@ def submit(posting, *, email="camille.martin@example.org", token=None):
 
 @pytest.mark.parametrize(
     "breaking_point",
-    ["applications.services.reference_for", "applications.models.StatusChange.objects.create"],
+    ["applications.models.StatusChange.objects.create", "applications.services._queue_emails"],
 )
 def test_a_failure_after_the_files_are_written_leaves_no_row_and_no_file(
     settings, monkeypatch, breaking_point
@@ -639,7 +660,7 @@ def test_a_failure_after_the_emails_are_queued_leaves_no_task_for_the_worker(set
 
 def test_a_failure_after_the_files_are_written_answers_500_and_leaves_nothing(client, settings, monkeypatch):
     posting = f.published_posting()
-    monkeypatch.setattr("applications.services.reference_for", lambda application: 1 / 0)
+    monkeypatch.setattr("applications.services._queue_emails", lambda application: 1 / 0)
     client.raise_request_exception = False
 
     response = client.post(apply_url(posting), form_data(posting))
@@ -943,7 +964,7 @@ def test_the_database_lost_during_an_apply_answers_503_and_leaves_nothing(client
         raise OperationalError("server closed the connection unexpectedly")
 
     # Fails after the files are written and the row inserted, inside the submission's transaction.
-    monkeypatch.setattr("applications.services.reference_for", connection_lost)
+    monkeypatch.setattr("applications.services._queue_emails", connection_lost)
 
     response = client.post(apply_url(posting), form_data(posting))
 
