@@ -18,8 +18,8 @@ NEW_APPLICATION_KINDS = (OutgoingEmail.Kind.RECEIPT, OutgoingEmail.Kind.NOTIFICA
 def send_application_emails(application_id: int) -> list[str]:
     """Write a new application's receipt and recruiters' notification to the outbox, then send them.
 
-    They are built here rather than in the request that took the application: rendering them and reading
-    the posting's places and inboxes was a third of the apply POST. Run again (a worker that stopped after
+    They are built here rather than in the request that took the application, which renders no email and
+    reads nothing for them (the posting's places and inboxes, the language names). Run again (a worker that stopped after
     writing them), the task finds them in the outbox and sends only what is still pending. A failure to
     build them fails the task, kept with its traceback among the task results (admin, worker log); a
     failure to send leaves the email pending in the outbox, retried (`send_outgoing_email`).
