@@ -1,5 +1,7 @@
-"""The emails of the apply flow: written to the outbox (`OutgoingEmail`) in the submitting transaction,
-sent afterwards by a task. Templates live in `templates/emails/` (`*_subject.txt` + body)."""
+"""The emails of the apply flow, written to the outbox (`OutgoingEmail`) and sent from there by a task: a new
+application's receipt and notification are built by the worker (`tasks.send_application_emails`), a notice
+of a repeated application in the request that refused it. Templates live in `templates/emails/`
+(`*_subject.txt` + body)."""
 
 import logging
 
@@ -102,6 +104,13 @@ def recruiter_notification(application: Application) -> OutgoingEmail | None:
         body=body,
         language=settings.LANGUAGE_CODE,
     )
+
+
+def new_application_emails(application: Application) -> list[OutgoingEmail]:
+    """What a new application sends: the candidate's receipt, and the recruiters' notification when the
+    posting has somewhere to send it."""
+    notification = recruiter_notification(application)
+    return [candidate_receipt(application), *([notification] if notification is not None else [])]
 
 
 def level_label(level: str) -> str:

@@ -1,14 +1,15 @@
-"""The apply workflow: one function that writes, atomically, and notifies after commit."""
+"""The apply workflow: one function that writes, atomically, and has the worker notify after commit."""
 
 import logging
 import uuid
 from collections.abc import Mapping
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from applications import emails, pipeline
+from applications import emails, pipeline, tasks
 from applications.files import checked
 from applications.models import Application, OutgoingEmail, StatusChange
 from applications.storage import STORAGE_ERRORS
@@ -68,8 +69,8 @@ def submit_application(
     - One application per email and posting (`DuplicateApplication`), enforced by a unique constraint too.
     - Files are written with random names when the row is saved; if anything fails afterwards the
       transaction rolls back and the written files are deleted: no row without files, no file without a row.
-    - The receipt and the recruiters' notification go to the outbox in the same transaction, and are
-      queued for sending after commit.
+    - The task that builds and sends the receipt and the recruiters' notification is queued in the same
+      transaction (`tasks.queue_application_emails`): the request renders no email.
     """
     cv = checked(files["cv"])
     letter_upload = files.get("letter_file")
@@ -108,21 +109,25 @@ def submit_application(
     )
     try:
         with transaction.atomic():
-            locked = Posting.objects.select_for_update().filter(pk=posting.pk).first()
-            if locked is None or not locked.is_open():
-                raise PostingClosed(locked or posting)
-            replayed = Application.objects.filter(submission_token=token).first()
-            if replayed is not None and replayed.posting_id == posting.pk:
-                return replayed
+            if not _lock_if_open(posting):
+                raise PostingClosed(posting)
+            earlier = _earlier_applications(
+                posting, token=token, email_normalised=application.email_normalised
+            )
+            replayed = _replayed_or_duplicate(earlier, application)
             if replayed is not None:
+                return replayed
+            if any(row.submission_token == token for row in earlier):
                 # A token already spent on another posting (a restored form): not a replay of this one.
                 application.submission_token = uuid.uuid4()
-            existing = _existing_application(posting, application.email_normalised)
-            if existing is not None:
-                raise DuplicateApplication(existing)
-            application.save()
-            application.reference = reference_for(application)
-            application.save(update_fields=["reference"])
+            application.pk = _next_application_id()
+            if application.pk is not None:
+                application.reference = reference_for(application)
+                application.save(force_insert=True)
+            else:
+                application.save()
+                application.reference = reference_for(application)
+                application.save(update_fields=["reference"])
             StatusChange.objects.create(
                 application=application,
                 changed_at=now,
@@ -133,14 +138,10 @@ def submit_application(
     except IntegrityError:
         _delete_written_files(application)
         # A concurrent request won the race on one of the unique constraints.
-        replayed = Application.objects.filter(submission_token=token, posting_id=posting.pk).first()
+        earlier = _earlier_applications(posting, token=token, email_normalised=application.email_normalised)
+        replayed = _replayed_or_duplicate(earlier, application)
         if replayed is not None:
             return replayed
-        existing = Application.objects.filter(
-            posting_id=posting.pk, email_normalised=application.email_normalised
-        ).first()
-        if existing is not None:
-            raise DuplicateApplication(existing) from None
         raise
     except BaseException:
         _delete_written_files(application)
@@ -148,25 +149,61 @@ def submit_application(
     return application
 
 
-def _existing_application(posting: Posting, email_normalised: str) -> Application | None:
-    return Application.objects.filter(posting_id=posting.pk, email_normalised=email_normalised).first()
+def _lock_if_open(posting: Posting) -> bool:
+    """Lock the posting's row until commit and check that it still takes applications. Only the fields of
+    `is_open()` are read again: the rest of the row is the one the view read."""
+    locked = Posting.objects.select_for_update().only("status", "deadline").filter(pk=posting.pk).first()
+    return locked is not None and locked.is_open()
+
+
+def _next_application_id() -> int | None:
+    """The primary key the application will get, drawn from its sequence so that the row is inserted with
+    its reference. None on SQLite, which has no sequence to draw from: the reference is then written right
+    after the insert."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s))",
+            [Application._meta.db_table, Application._meta.pk.column],
+        )
+        return cursor.fetchone()[0]
+
+
+def _replayed_or_duplicate(earlier: list[Application], application: Application) -> Application | None:
+    """The application this submission token already created on the posting (returned: a replay writes
+    nothing), else the one its address already sent there (raised as `DuplicateApplication`)."""
+    for row in earlier:
+        if row.submission_token == application.submission_token and row.posting_id == application.posting_id:
+            return row
+    for row in earlier:
+        if row.posting_id == application.posting_id and row.email_normalised == application.email_normalised:
+            raise DuplicateApplication(row)
+    return None
+
+
+def _earlier_applications(posting: Posting, *, token: uuid.UUID, email_normalised: str) -> list[Application]:
+    """In one query, what a new application must be checked against: the one this submission token created
+    (a replay), and the one this address already sent to this posting (a duplicate)."""
+    return list(
+        Application.objects.filter(
+            Q(submission_token=token) | Q(posting_id=posting.pk, email_normalised=email_normalised)
+        )
+    )
 
 
 def _queue_emails(application: Application) -> None:
-    outgoing = [emails.candidate_receipt(application), emails.recruiter_notification(application)]
-    outgoing = OutgoingEmail.objects.bulk_create([email for email in outgoing if email is not None])
-    transaction.on_commit(lambda: _enqueue(outgoing))
+    """The last step of the submitting transaction: the worker builds and sends the receipt and the
+    recruiters' notification once the application is committed."""
+    tasks.queue_application_emails(application)
 
 
 def _enqueue(outgoing: list[OutgoingEmail]) -> None:
-    """Queue the sending of the application's emails after commit, in one transaction: with the database
-    task backend that is one commit for both instead of one each. An email not queued stays pending in the
-    outbox for `send_pending_emails` (`enqueue_email` never raises)."""
-    from applications.tasks import enqueue_email
-
+    """Queue the sending of outbox emails after commit, in one transaction. An email not queued stays
+    pending in the outbox for `send_pending_emails` (`enqueue_email` never raises)."""
     with transaction.atomic():
         for email in outgoing:
-            enqueue_email(email)
+            tasks.enqueue_email(email)
 
 
 def notify_duplicate_attempt(existing: Application) -> None:

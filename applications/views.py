@@ -57,12 +57,9 @@ def apply(request, slug: str):
         form = ApplicationForm(request.POST, request.FILES, posting=posting)
         if form.honeypot_filled():
             return render(request, "applications/not_sent.html", {"posting": posting}, status=400)
-        replayed = _replayed(posting, request.POST.get("submission_token"))
-        if replayed is not None:
-            return redirect("applications:sent", slug=posting.slug)
         if form.is_valid():
             try:
-                application = services.submit_application(
+                services.submit_application(
                     posting=posting,
                     data=form.application_data(),
                     files=form.application_files(),
@@ -77,7 +74,11 @@ def apply(request, slug: str):
                 services.notify_duplicate_attempt(duplicate.existing)
                 return redirect("applications:sent", slug=posting.slug)
             # The same answer as for a duplicate: the reference and the private link go by e-mail only.
-            return redirect("applications:sent", slug=application.posting.slug)
+            return redirect("applications:sent", slug=posting.slug)
+        if _replayed(posting, request.POST.get("submission_token")) is not None:
+            # The form sent again after it was taken (back and resend, without the files this time): the
+            # answer it got the first time. A valid replay is found by `submit_application` itself.
+            return redirect("applications:sent", slug=posting.slug)
         status = 400
     else:
         form = ApplicationForm(posting=posting, initial={"submission_token": uuid.uuid4()})

@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from applications.models import OutgoingEmail
 from postings.models import Posting
 from tests import factories as f
-from tests.applications.conftest import form_data
+from tests.applications.conftest import form_data, run_queued_tasks
 
 LOCALE_DIR = settings.BASE_DIR / "locale"
 TRANSLATED = ("en", "nl")
@@ -276,6 +276,7 @@ def test_a_candidate_who_applied_in_dutch_gets_the_receipt_in_dutch(client):
     posting = f.published_posting(slug="mission-x", title="Mission X", title_nl="Opdracht X")
 
     client.post("/nl/offres/mission-x/candidater/", form_data(posting))
+    run_queued_tasks()  # the worker builds the receipt, in the candidate's language
 
     receipt = OutgoingEmail.objects.get(kind=OutgoingEmail.Kind.RECEIPT)
     reference = receipt.application.reference
@@ -294,6 +295,7 @@ def test_a_candidate_who_applied_in_english_gets_the_french_title_when_there_is_
     posting = f.published_posting(slug="mission-x", title="Mission X")
 
     client.post("/en/offres/mission-x/candidater/", form_data(posting))
+    run_queued_tasks()  # the worker builds the receipt, in the candidate's language
 
     receipt = OutgoingEmail.objects.get(kind=OutgoingEmail.Kind.RECEIPT)
     assert receipt.subject.startswith("Application received (")

@@ -133,6 +133,19 @@ def stored_files(settings) -> list[str]:
     return [stored.name for stored in list_files(default_storage)]
 
 
+def run_queued_tasks() -> None:
+    """What the production worker does with the database queue: run every task that is due, then stop.
+
+    In the test's transaction: the worker's check for stale connections would close the test's own connection
+    (it is not in autocommit) on PostgreSQL, so it is skipped."""
+    from unittest import mock
+
+    from django.core.management import call_command
+
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("db_worker", "--batch", "--no-startup-delay")
+
+
 @pytest.fixture
 def immediate_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

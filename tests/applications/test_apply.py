@@ -15,6 +15,7 @@ from tests.applications.conftest import (
     form_data,
     odt_upload,
     pdf_upload,
+    run_queued_tasks,
     stored_files,
     upload,
 )
@@ -164,6 +165,7 @@ def test_a_candidate_applies_with_real_pdf_docx_and_odt(client, settings, cv, le
     # Random names in storage, never the candidate's.
     assert cv_name not in application.cv.name
     assert list(application.status_changes.values_list("from_status", "to_status")) == [("", "received")]
+    run_queued_tasks()
     assert set(OutgoingEmail.objects.values_list("kind", flat=True)) == {"receipt", "notification"}
 
     confirmation = client.get(response["Location"])
@@ -175,20 +177,53 @@ def test_a_candidate_applies_with_real_pdf_docx_and_odt(client, settings, cv, le
     assert application.get_private_url() in receipt.body
 
 
-def test_both_emails_are_queued_for_sending_only_once_the_application_is_committed(
+def test_an_application_takes_ten_queries_and_renders_no_email(client, django_assert_num_queries):
+    from django.db import connection
+
+    posting = f.published_posting(languages={"fr": "B2", "en": "B1"})
+    data = form_data(posting)
+
+    # The posting and its languages; then, in one transaction: the posting's lock, the one lookup of a
+    # replay or a duplicate, the INSERT with its reference (drawn from the sequence first on PostgreSQL,
+    # written after it on SQLite), the history row and the task that sends the emails.
+    with django_assert_num_queries(10) as captured:
+        response = client.post(apply_url(posting), data)
+
+    assert response.status_code == 302
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert sum('FROM "postings_posting"' in sql for sql in statements) == 2  # read once, then locked
+    assert sum(sql.startswith("SELECT") and '"applications_application"' in sql for sql in statements) == 1
+    assert not any("applications_outgoingemail" in sql for sql in statements)
+    updates = [sql for sql in statements if sql.startswith("UPDATE")]
+    assert len(updates) == (0 if connection.vendor == "postgresql" else 1)
+
+
+def test_the_emails_are_queued_in_the_applications_transaction_and_built_by_the_worker(
     client, django_capture_on_commit_callbacks
 ):
     posting = f.published_posting()
 
     with django_capture_on_commit_callbacks() as callbacks:
         client.post(apply_url(posting), form_data(posting))
-    assert not DBTaskResult.objects.exists()
-    for callback in callbacks:
-        callback()
 
-    queued = [task.args_kwargs["args"] for task in DBTaskResult.objects.order_by("enqueued_at", "pk")]
-    assert sorted(queued) == sorted([pk] for pk in OutgoingEmail.objects.values_list("pk", flat=True))
-    assert len(queued) == 2
+    # The task's row is written with the application (committed or rolled back with it), nothing after commit,
+    # and the request renders no email.
+    assert callbacks == []
+    application = Application.objects.get()
+    task = DBTaskResult.objects.get()
+    assert (task.task_path, task.args_kwargs["args"]) == (
+        "applications.tasks.send_application_emails",
+        [application.pk],
+    )
+    assert not OutgoingEmail.objects.exists()
+
+    run_queued_tasks()
+
+    assert sorted(OutgoingEmail.objects.values_list("kind", "status")) == [
+        ("notification", "sent"),
+        ("receipt", "sent"),
+    ]
+    assert len(mail.outbox) == 2
 
 
 def test_a_typed_letter_is_enough(client):
@@ -433,6 +468,25 @@ def test_a_double_submit_creates_one_application_and_the_same_confirmation(clien
     assert Application.objects.count() == 1
 
 
+def test_a_form_sent_again_without_its_files_after_it_was_taken_gets_the_same_answer(client, settings):
+    posting = f.published_posting()
+    token = str(uuid.uuid4())
+    first = client.post(apply_url(posting), form_data(posting, submission_token=token))
+
+    # Back and resend: the browser kept the answers but not the files.
+    again = client.post(
+        apply_url(posting), form_data(posting, submission_token=token, cv=None, letter_file=None)
+    )
+
+    assert (
+        (again.status_code, again["Location"])
+        == (first.status_code, first["Location"])
+        == (302, first["Location"])
+    )
+    assert Application.objects.count() == 1
+    assert len(stored_files(settings)) == 2
+
+
 def test_an_application_in_english_is_recorded_in_english(client, django_capture_on_commit_callbacks):
     posting = f.published_posting()
 
@@ -444,6 +498,7 @@ def test_an_application_in_english_is_recorded_in_english(client, django_capture
     assert response.status_code == 302
     application = Application.objects.get()
     assert application.language == "en"
+    run_queued_tasks()
     receipt = OutgoingEmail.objects.get(kind=OutgoingEmail.Kind.RECEIPT)
     assert receipt.language == "en"
     # The private link was reversed under the English prefix: the email was rendered under override("en").
@@ -550,7 +605,7 @@ def submit(posting, *, email="camille.martin@example.org", token=None):
 
 @pytest.mark.parametrize(
     "breaking_point",
-    ["applications.services.reference_for", "applications.models.StatusChange.objects.create"],
+    ["applications.models.StatusChange.objects.create", "applications.services._queue_emails"],
 )
 def test_a_failure_after_the_files_are_written_leaves_no_row_and_no_file(
     settings, monkeypatch, breaking_point
@@ -579,12 +634,33 @@ def test_a_failure_after_the_files_are_written_leaves_no_row_and_no_file(
     assert Application.objects.count() == 0
     assert StatusChange.objects.count() == 0
     assert OutgoingEmail.objects.count() == 0
+    assert not DBTaskResult.objects.exists()
+    assert stored_files(settings) == []
+
+
+def test_a_failure_after_the_emails_are_queued_leaves_no_task_for_the_worker(settings, monkeypatch):
+    from applications import services
+
+    queue_emails = services._queue_emails
+
+    def queued_then_broken(application):
+        queue_emails(application)
+        assert DBTaskResult.objects.exists()
+        raise RuntimeError("a failure before commit")
+
+    monkeypatch.setattr(services, "_queue_emails", queued_then_broken)
+
+    with pytest.raises(RuntimeError):
+        submit(f.published_posting())
+
+    assert not DBTaskResult.objects.exists()
+    assert Application.objects.count() == 0
     assert stored_files(settings) == []
 
 
 def test_a_failure_after_the_files_are_written_answers_500_and_leaves_nothing(client, settings, monkeypatch):
     posting = f.published_posting()
-    monkeypatch.setattr("applications.services.reference_for", lambda application: 1 / 0)
+    monkeypatch.setattr("applications.services._queue_emails", lambda application: 1 / 0)
     client.raise_request_exception = False
 
     response = client.post(apply_url(posting), form_data(posting))
@@ -599,7 +675,15 @@ def test_the_unique_constraint_catches_a_duplicate_the_pre_check_missed(settings
 
     posting = f.published_posting()
     submit(posting)
-    monkeypatch.setattr(services, "_existing_application", lambda posting, email: None)
+    lookup = services._earlier_applications
+    calls = []
+
+    def missed_once(*args, **kwargs):
+        # The check inside the transaction misses the first application; the one after the refusal finds it.
+        calls.append(args)
+        return [] if len(calls) == 1 else lookup(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_earlier_applications", missed_once)
 
     with pytest.raises(services.DuplicateApplication):
         submit(posting, email="CAMILLE.martin@example.org")
@@ -880,7 +964,7 @@ def test_the_database_lost_during_an_apply_answers_503_and_leaves_nothing(client
         raise OperationalError("server closed the connection unexpectedly")
 
     # Fails after the files are written and the row inserted, inside the submission's transaction.
-    monkeypatch.setattr("applications.services.reference_for", connection_lost)
+    monkeypatch.setattr("applications.services._queue_emails", connection_lost)
 
     response = client.post(apply_url(posting), form_data(posting))
 

@@ -13,7 +13,15 @@ from django.urls import reverse
 
 from applications.models import Application, OutgoingEmail, StatusChange
 from tests import factories as f
-from tests.applications.conftest import MINIMAL_PDF, docx_bytes, form_data, pdf_upload, stored_files, upload
+from tests.applications.conftest import (
+    MINIMAL_PDF,
+    docx_bytes,
+    form_data,
+    pdf_upload,
+    run_queued_tasks,
+    stored_files,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -130,6 +138,7 @@ def test_self_service_erasure_leaves_no_personal_data_in_the_database_nor_the_lo
         city="Roubaix",
         cv=pdf_upload("CV Yasmina Belkacem.pdf"),
     )
+    run_queued_tasks()
     assert OutgoingEmail.objects.filter(application=application).exists()  # the receipt names her
 
     with caplog.at_level(logging.DEBUG):

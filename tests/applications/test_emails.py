@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from applications.models import Application, OutgoingEmail
-from applications.tasks import send_outgoing_email
+from applications.tasks import send_application_emails, send_outgoing_email
 from tests import factories as f
-from tests.applications.conftest import form_data
+from tests.applications.conftest import form_data, run_queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -177,7 +177,7 @@ def test_the_database_queue_holds_the_emails_until_the_worker_sends_them(client)
     response = client.post(reverse("applications:apply", kwargs={"slug": posting.slug}), form_data(posting))
 
     assert response.status_code == 302
-    assert DBTaskResult.objects.count() == 2
+    assert DBTaskResult.objects.count() == 1
     assert mail.outbox == []
 
     call_command("db_worker", "--batch", "--no-startup-delay")
@@ -204,3 +204,70 @@ def test_the_receipt_is_rendered_in_the_candidates_language(
     assert receipt.language == "en"
     assert f"/en/candidature/{application.uuid}/" in receipt.body
     assert OutgoingEmail.objects.get(kind="notification").language == "fr"
+
+
+# A new application's emails, built by the worker -------------------------------------------------------
+
+
+def post_application(client, posting):
+    response = client.post(reverse("applications:apply", kwargs={"slug": posting.slug}), form_data(posting))
+    assert response.status_code == 302
+    return Application.objects.get()
+
+
+def test_the_worker_run_twice_sends_a_new_applications_emails_once(client):
+    application = post_application(client, f.published_posting())
+
+    assert send_application_emails.call(application.pk) == ["sent", "sent"]
+    assert send_application_emails.call(application.pk) == []
+
+    assert len(mail.outbox) == 2
+    assert OutgoingEmail.objects.filter(application=application).count() == 2
+
+
+def test_an_application_erased_before_the_worker_came_sends_nothing(client):
+    from applications.retention import erase_application
+
+    application = post_application(client, f.published_posting())
+    erase_application(application)
+
+    run_queued_tasks()
+
+    assert mail.outbox == []
+    assert not OutgoingEmail.objects.exists()
+
+
+def test_emails_the_worker_could_not_build_stay_visible_as_a_failed_task(client, monkeypatch):
+    from django_tasks_db.models import DBTaskResult
+
+    application = post_application(client, f.published_posting())
+
+    def broken(application):
+        raise RuntimeError("a template error")
+
+    monkeypatch.setattr("applications.emails.recruiter_notification", broken)
+    run_queued_tasks()
+
+    task = DBTaskResult.objects.get(task_path="applications.tasks.send_application_emails")
+    assert task.status == "FAILED"
+    assert task.args_kwargs["args"] == [application.pk]
+    assert "a template error" in task.traceback
+    assert not OutgoingEmail.objects.exists()  # nothing half-written: the task can be run again
+    assert Application.objects.filter(pk=application.pk).exists()
+
+
+def test_when_the_worker_cannot_reach_the_mail_server_each_email_is_queued_again_at_its_backoff(
+    client, smtp_down
+):
+    from django_tasks_db.models import DBTaskResult
+
+    post_application(client, f.published_posting())
+
+    run_queued_tasks()
+
+    assert mail.outbox == []
+    retries = DBTaskResult.objects.filter(task_path="applications.tasks.send_outgoing_email", status="READY")
+    pending = OutgoingEmail.objects.pending()
+    assert sorted(task.args_kwargs["args"] for task in retries) == sorted([email.pk] for email in pending)
+    assert {task.run_after for task in retries} == set(pending.values_list("next_attempt_at", flat=True))
+    assert pending.count() == 2
