@@ -148,6 +148,9 @@ class ApplicationAdmin(ReplyMixin, ExportMixin, InReachAdmin):
     list_select_related = ["posting__session__programme"]
     # Counting every row once more for "(N total)" is a query per page for little use.
     show_full_result_count = False
+    # What a recruiter reads before refining a filter or turning the page (Django's default is 100): each
+    # row costs rendering, and the page's query stops earlier in the submission-date index.
+    list_per_page = 50
     inlines = [RecruiterNoteInline]
     actions = [
         "answer_candidates",
