@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from applications import answers, pipeline, retention
+from applications.admin_changelist import FastRowsChangeList
 from applications.admin_exports import ExportMixin, export_csv, export_csv_rfc4180, export_xlsx
 from applications.admin_forms import AnswerForm, ApplicationAdminForm, EraseForm, ReplyTemplateAdminForm
 from applications.admin_reply import ReplyMixin
@@ -243,6 +244,9 @@ class ApplicationAdmin(ReplyMixin, ExportMixin, InReachAdmin):
             # languages) stay in the database instead of travelling with each of 100 rows.
             .defer(*POSTING_TEXT_COLUMNS)
         )
+
+    def get_changelist(self, request, **kwargs):
+        return FastRowsChangeList
 
     def has_add_permission(self, request):
         return False  # applications come from candidates only
