@@ -23,6 +23,7 @@ from django_countries import countries
 from applications import answers, pipeline, retention
 from applications.admin_changelist import FastRowsChangeList
 from applications.admin_exports import ExportMixin, export_csv, export_csv_rfc4180, export_xlsx
+from applications.admin_filters import PostingListFilter
 from applications.admin_forms import AnswerForm, ApplicationAdminForm, EraseForm, ReplyTemplateAdminForm
 from applications.admin_reply import ReplyMixin
 from applications.models import (
@@ -33,7 +34,7 @@ from applications.models import (
 )
 from organisations.admin_reach import InReachAdmin
 from organisations.models import Organisation, reach_of
-from postings.admin import PostingReachListFilter, SessionReachListFilter
+from postings.admin import SessionReachListFilter
 from postings.languages import language_name
 from postings.models import Posting, PostingOrganisation, Programme
 
@@ -142,7 +143,7 @@ class ApplicationAdmin(ReplyMixin, ExportMixin, InReachAdmin):
         "status",
         AnsweredFilter,
         DuplicateFilter,
-        ("posting", PostingReachListFilter),
+        ("posting", PostingListFilter),
         ("posting__session", SessionReachListFilter),
     ]
     search_fields = ["reference", "first_name", "last_name", "email"]
@@ -247,6 +248,12 @@ class ApplicationAdmin(ReplyMixin, ExportMixin, InReachAdmin):
 
     def get_changelist(self, request, **kwargs):
         return FastRowsChangeList
+
+    def lookup_allowed(self, lookup, value, request):
+        # The posting filter's title search; it narrows rows that `get_queryset` already limits to the reach.
+        if lookup == PostingListFilter.title_lookup("posting"):
+            return True
+        return super().lookup_allowed(lookup, value, request)
 
     def has_add_permission(self, request):
         return False  # applications come from candidates only
@@ -486,6 +493,7 @@ class ReplyTemplateAdmin(admin.ModelAdmin):
             elif db_field.name == "programme":
                 kwargs["queryset"] = Programme.objects.filter(operator_id__in=coordinated_ids)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 # Alerts have their own admin module (issue #17); importing it registers it.
 from applications import alert_admin  # noqa: E402, F401

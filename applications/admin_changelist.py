@@ -40,6 +40,9 @@ from django.utils.translation import gettext
 
 # A row's change URL is this one with the row's primary key in place of the sample's.
 SAMPLE_PK = 0
+# Django admin's message for the selection checkbox, translated by Django's own catalogues (held in a
+# constant so that `makemessages` leaves it to them).
+CHECKBOX_LABEL = "Select this object for an action - {}"
 
 
 class Column:
@@ -160,7 +163,7 @@ class FastRowsChangeList(ChangeList):
         """The selection checkbox, when it is the stock one: the markup of Django's CheckboxInput."""
         if type(self.model_admin).action_checkbox is not ModelAdmin.action_checkbox:
             return None
-        label = gettext("Select this object for an action - {}")
+        label = gettext(CHECKBOX_LABEL)
         name = helpers.ACTION_CHECKBOX_NAME
 
         def checkbox(result) -> str:
