@@ -148,6 +148,20 @@ class ApplicationAdmin(ReplyMixin, ExportMixin, InReachAdmin):
     ]
     search_fields = ["reference", "first_name", "last_name", "email"]
     list_select_related = ["posting__session__programme"]
+    # What the columns, Application.__str__ and Session.__str__ read (admin_changelist.FastRowsChangeList):
+    # a page's rows leave the rest of each application and its posting in the database.
+    list_only = [
+        "reference",
+        "first_name",
+        "last_name",
+        "status",
+        "submitted_at",
+        "answered_at",
+        "posting__title",
+        "posting__session__name",
+        "posting__session__programme__name",
+        "posting__session__programme__short_name",
+    ]
     # Counting every row once more for "(N total)" is a query per page for little use.
     show_full_result_count = False
     # What a recruiter reads before refining a filter or turning the page (Django's default is 100): each

@@ -34,6 +34,7 @@ from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.db.models.constants import LOOKUP_SEP
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
@@ -85,6 +86,31 @@ class Column:
                 self.classes = ["action-checkbox"]
         elif isinstance(self.terminal_field, (models.DateField, models.TimeField, models.ForeignKey)):
             self.classes.append("nowrap")
+        # Values with few possible displays, worked out once: a choice's label, a boolean's icon.
+        self.labels = None
+        if not self.as_value and self.terminal_field.name != "password":
+            try:
+                self.labels = {
+                    value: conditional_escape(label) for value, label in self.terminal_field.flatchoices
+                } or None
+            except TypeError:  # unhashable choices: Django's own path
+                pass
+        self.icons = {}
+
+    def _value_display(self, attr, value, empty_value_display) -> str:
+        boolean = getattr(attr, "boolean", False)
+        if isinstance(attr, property) and hasattr(attr, "fget"):
+            boolean = getattr(attr.fget, "boolean", False)
+        if boolean and (value is True or value is False or value is None):
+            if value not in self.icons:
+                self.icons[value] = display_for_value(value, empty_value_display, True)
+            return self.icons[value]
+        if isinstance(value, Promise):
+            # What display_for_value makes of a lazy translation, translated once instead of once for each
+            # of its comparisons.
+            value = str(value)
+            return empty_value_display if value == "" else value
+        return display_for_value(value, empty_value_display, boolean)
 
     def representation(self, obj, model_admin) -> tuple[str, list[str]]:
         """The cell's content (escaped as Django escapes it) and its classes."""
@@ -99,14 +125,16 @@ class Column:
         if self.getter is None:
             empty_value_display = getattr(attr, "empty_value_display", empty_value_display)
         if self.as_value:
-            boolean = getattr(attr, "boolean", False)
-            if isinstance(attr, property) and hasattr(attr, "fget"):
-                boolean = getattr(attr.fget, "boolean", False)
-            result = display_for_value(value, empty_value_display, boolean)
+            result = self._value_display(attr, value, empty_value_display)
             if isinstance(value, (datetime.date, datetime.time)):
                 return conditional_escape(result), [*self.classes, "nowrap"]
             return conditional_escape(result), self.classes
         field = self.terminal_field
+        if self.labels is not None:
+            try:
+                return self.labels[value], self.classes
+            except (KeyError, TypeError):
+                pass  # Django's own path shows what is not a choice
         if isinstance(field.remote_field, models.ManyToOneRel):
             result = empty_value_display if value is None else value
         else:
@@ -115,7 +143,17 @@ class Column:
 
 
 class FastRowsChangeList(ChangeList):
-    """A ChangeList whose rows cost a few microseconds a cell; the template includes `results_context`."""
+    """A ChangeList whose rows cost a few microseconds a cell; the template includes `results_context`.
+
+    A ModelAdmin's `list_only` names the columns a page's rows read (`QuerySet.only()`); the rest stays in
+    the database. Only the page's rows: actions and exports read the list's queryset in full.
+    """
+
+    def get_results(self, request):
+        super().get_results(request)
+        only = getattr(self.model_admin, "list_only", None)
+        if only:
+            self.result_list = self.result_list.only(*only)
 
     def handles_rows(self) -> bool:
         return not (self.formset or self.is_popup or self.to_field or self.list_display_links is None)
