@@ -23,7 +23,7 @@ from django_countries import countries
 from applications import answers, pipeline, retention
 from applications.admin_changelist import FastRowsChangeList
 from applications.admin_exports import ExportMixin, export_csv, export_csv_rfc4180, export_xlsx
-from applications.admin_filters import PostingListFilter
+from applications.admin_filters import PostingListFilter, SessionListFilter
 from applications.admin_forms import AnswerForm, ApplicationAdminForm, EraseForm, ReplyTemplateAdminForm
 from applications.admin_reply import ReplyMixin
 from applications.models import (
@@ -34,7 +34,6 @@ from applications.models import (
 )
 from organisations.admin_reach import InReachAdmin
 from organisations.models import Organisation, reach_of
-from postings.admin import SessionReachListFilter
 from postings.languages import language_name
 from postings.models import Posting, PostingOrganisation, Programme
 
@@ -144,7 +143,7 @@ class ApplicationAdmin(ReplyMixin, ExportMixin, InReachAdmin):
         AnsweredFilter,
         DuplicateFilter,
         ("posting", PostingListFilter),
-        ("posting__session", SessionReachListFilter),
+        ("posting__session", SessionListFilter),
     ]
     search_fields = ["reference", "first_name", "last_name", "email"]
     list_select_related = ["posting__session__programme"]
@@ -232,7 +231,7 @@ class ApplicationAdmin(ReplyMixin, ExportMixin, InReachAdmin):
     ]
 
     def get_queryset(self, request):
-        visible = Application.objects.visible_to(request.user)
+        visible = super().get_queryset(request)  # InReachAdmin: Application.objects.visible_to(request.user)
         # The same person (email or phone) on another posting of the same session. Only applications the
         # viewer can see count, so the flag never reveals an application to another organisation.
         # Two EXISTS rather than one with "email OR phone": each is then an index lookup (bench/NOTES.md).
@@ -246,9 +245,7 @@ class ApplicationAdmin(ReplyMixin, ExportMixin, InReachAdmin):
             role__in=[PostingOrganisation.Role.HOST, PostingOrganisation.Role.EMPLOYER],
         ).order_by("order", "pk")
         return (
-            super()
-            .get_queryset(request)
-            .annotate(
+            visible.annotate(
                 # CASE: the phone lookup runs only for an application that has a phone (an empty one would
                 # match every application without a phone).
                 is_possible_duplicate=Exists(same_email)

@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import get_last_value_from_parameters
 from django.utils.translation import gettext
 
+from postings.admin import SessionReachListFilter
 from postings.models import Posting
 
 # Django admin's heading of a filter, translated by Django's own catalogues (held in a constant so that
@@ -96,3 +97,9 @@ class PostingListFilter(admin.RelatedFieldListFilter):
             for value in values
         ]
         yield from super().choices(changelist)
+
+
+class SessionListFilter(SessionReachListFilter):
+    """The sessions in reach, read with what their label needs (Session.__str__) and nothing more."""
+
+    only = ("pk", "name", "programme__name", "programme__short_name")
