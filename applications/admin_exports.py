@@ -20,12 +20,13 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from applications.admin_filters import PostingListFilter
 from applications.export_http import csv_response, xlsx_response
 from applications.export_rows import export_queryset
 from applications.export_tasks import start_background_export
 from applications.export_writers import CSV_DIALECTS, EXCEL_FR, RFC4180
 from applications.models import ApplicationQuerySet, ExportJob
-from postings.admin import PostingReachListFilter, SessionReachListFilter
+from postings.admin import SessionReachListFilter
 from postings.models import Session
 
 FORMAT_VAR = "format"
@@ -69,21 +70,22 @@ def export_csv_rfc4180(modeladmin, request, queryset):
 def export_scope(changelist) -> str:
     """What the changelist is filtered on, for the file's name: a session, else a posting, else nothing.
 
-    Read from the list filters' own choices, which hold only what the user may see.
+    Read from the list filters, which name only what the user may see.
     """
-    chosen = {}
+    session = posting = None
     for spec in changelist.filter_specs:
-        values = getattr(spec, "lookup_val", None) or []
-        if isinstance(spec, SessionReachListFilter | PostingReachListFilter) and len(values) == 1:
+        if isinstance(spec, SessionReachListFilter):
+            values = spec.lookup_val or []
             labels = {str(pk): label for pk, label in spec.lookup_choices}
-            if str(values[0]) in labels:
-                chosen[type(spec)] = (str(values[0]), labels[str(values[0])])
-    if SessionReachListFilter in chosen:
-        pk, _label = chosen[SessionReachListFilter]
-        name = Session.objects.filter(pk=pk).values_list("name", flat=True).first() or ""
+            if len(values) == 1 and str(values[0]) in labels:
+                session = values[0]
+        elif isinstance(spec, PostingListFilter):
+            posting = spec.chosen()
+    if session is not None:
+        name = Session.objects.filter(pk=session).values_list("name", flat=True).first() or ""
         return name if name.lower().startswith("session") else f"session {name}"
-    if PostingReachListFilter in chosen:
-        return chosen[PostingReachListFilter][1][:60]
+    if posting is not None:
+        return posting[1][:60]
     return ""
 
 

@@ -13,6 +13,10 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "admin:applications_application_changelist"
 
 
+def filter_spec(response, title):
+    return next(spec for spec in response.context["cl"].filter_specs if str(spec.title) == title)
+
+
 def change_url(application):
     return reverse("admin:applications_application_change", args=[application.pk])
 
@@ -62,6 +66,7 @@ def test_filters_list_only_postings_and_sessions_in_reach(cast, client):
         session=cast.session, organisations={"host": cast.org_a}, title="Mission A2"
     )
     f.make_application(posting=cast.posting_a)
+    f.make_application(posting=other_a)
     f.make_application(posting=cast.posting_b)
     client.force_login(cast.recruiter_a)
 
@@ -71,8 +76,78 @@ def test_filters_list_only_postings_and_sessions_in_reach(cast, client):
     assert "Mission A" in text
     assert "Mission B" not in text
     specs = {str(spec.title): spec for spec in response.context["cl"].filter_specs}
-    assert {label for _, label in specs["offre"].lookup_choices} == {"Mission A", other_a.title}
+    assert {label for _, label in specs["offre"].lookup_choices} == {"Mission A", "Mission A2"}
     assert [label for _, label in specs["session"].lookup_choices] == [str(cast.session)]
+
+
+def test_the_posting_filter_finds_any_posting_in_reach_by_its_title(cast, client):
+    """The filter lists the postings of the page's rows; a posting without an application on the page is
+    found by its title, and the list then shows the applications to the postings found."""
+    quiet = f.published_posting(
+        session=cast.session, organisations={"host": cast.org_a}, title="Juriste Liège"
+    )
+    on_page = f.make_application(posting=cast.posting_a)
+    f.make_application(posting=cast.posting_b)  # "Mission B": another organisation's
+    client.force_login(cast.recruiter_a)
+
+    page = client.get(reverse(CHANGELIST))
+    offered = {label for _, label in filter_spec(page, "offre").lookup_choices}
+    assert offered == {"Mission A"}
+    assert 'name="posting__title__icontains"' in page.content.decode()
+
+    found = client.get(reverse(CHANGELIST), {"posting__title__icontains": "liège"})
+    assert [label for _, label in filter_spec(found, "offre").lookup_choices] == ["Juriste Liège"]
+    assert list(found.context["cl"].result_list) == []  # no application to it yet
+
+    missions = client.get(reverse(CHANGELIST), {"posting__title__icontains": "mission"})
+    assert [label for _, label in filter_spec(missions, "offre").lookup_choices] == ["Mission A"]
+    assert list(missions.context["cl"].result_list) == [on_page]
+
+    chosen = client.get(reverse(CHANGELIST), {"posting__id__exact": quiet.pk})
+    assert [label for _, label in filter_spec(chosen, "offre").lookup_choices] == ["Juriste Liège"]
+
+
+def test_the_posting_filter_never_names_another_organisations_posting(cast, client):
+    f.make_application(posting=cast.posting_b)
+    client.force_login(cast.recruiter_a)
+
+    searched = client.get(reverse(CHANGELIST), {"posting__title__icontains": "Mission B"})
+    chosen = client.get(reverse(CHANGELIST), {"posting__id__exact": cast.posting_b.pk})
+
+    for response in (searched, chosen):
+        assert filter_spec(response, "offre").lookup_choices == []
+        assert list(response.context["cl"].result_list) == []
+        assert "Mission B" not in response.content.decode().replace('value="Mission B"', "")
+
+
+def test_the_posting_filters_search_keeps_the_other_filters(cast, client):
+    f.make_application(posting=cast.posting_a)
+    client.force_login(cast.recruiter_a)
+
+    response = client.get(
+        reverse(CHANGELIST), {"status__exact": "received", "posting__id__exact": cast.posting_a.pk, "o": "2"}
+    )
+
+    assert filter_spec(response, "offre").kept_parameters == [("status__exact", "received"), ("o", "2")]
+    text = response.content.decode()
+    form = text[text.index('<form method="get" class="posting-filter-search"') :]
+    form = form[: form.index("</form>")]
+    assert '<input type="hidden" name="status__exact" value="received">' in form
+    assert "posting__id__exact" not in form  # a new search replaces the chosen posting
+
+
+def test_the_posting_filter_caps_a_broad_search(cast, client, monkeypatch):
+    from applications.admin_filters import PostingListFilter
+
+    monkeypatch.setattr(PostingListFilter, "search_limit", 2)
+    for n in range(3):
+        f.published_posting(session=cast.session, organisations={"host": cast.org_a}, title=f"Accueil {n}")
+    client.force_login(cast.recruiter_a)
+
+    response = client.get(reverse(CHANGELIST), {"posting__title__icontains": "accueil"})
+
+    assert len(filter_spec(response, "offre").lookup_choices) == 2
+    assert "Les 2 premières offres : précisez le titre pour les autres." in response.content.decode()
 
 
 def test_filtering_by_another_organisations_posting_shows_nothing(cast, client):
@@ -253,3 +328,27 @@ def test_the_last_answer_reads_naturally(cast, client, days, expected):
     text = unescape(client.get(reverse("admin:applications_application_changelist")).content.decode())
     assert f'<td class="field-last_answer">{expected}</td>' in text
     assert "il y a 0 jour" not in text
+
+
+@pytest.mark.parametrize("language", ["fr", "en", "nl"])
+def test_the_posting_filter_is_headed_as_djangos_filters_are(cast, client, language):
+    """Its heading comes from Django's catalogues, as the other filters' do."""
+    import re
+
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    client.force_login(cast.recruiter_a)
+    with translation.override(language):
+        response = client.get(reverse(CHANGELIST))  # /en/admin/..., /nl/admin/...
+    spec = filter_spec(response, "offre")
+    with translation.override(language):
+        django = render_to_string("admin/filter.html", {"title": spec.title, "choices": [], "spec": spec})
+        title = str(spec.title)
+
+    def summary(html):
+        heading = re.search(rf'data-filter-title="{title}" open>\s*<summary>(.*?)</summary>', html, re.S)
+        return heading[1].strip()
+
+    assert f'lang="{language}"' in response.content.decode()
+    assert summary(response.content.decode()) == summary(django)
