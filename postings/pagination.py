@@ -16,6 +16,10 @@ def paginate_with_total(queryset: QuerySet, per_page: int, page_param: str | Non
     The total comes from a COUNT subquery of the same query, so the listing needs no separate COUNT. A
     non-numeric page shows page 1 and a page past the end shows the last page, each with a notice; only that
     second case costs a COUNT query.
+
+    A queryset ordered on an annotation (a search's relevance, postings/search.py) is paged by primary key:
+    PostgreSQL sorts the matches' keys and order values alone, then reads the page's rows in full and joins
+    their relations, instead of carrying every match's wide row and joins through the sort.
     """
     notices: list[str] = []
     try:
@@ -39,8 +43,13 @@ def paginate_with_total(queryset: QuerySet, per_page: int, page_param: str | Non
         output_field=IntegerField(),
     )
 
+    by_key = _orders_on_an_annotation(queryset)
+
     def fetch(page_number: int) -> list:
         offset = (page_number - 1) * per_page
+        if by_key:
+            page_keys = queryset.values("pk")[offset : offset + per_page]
+            return list(queryset.filter(pk__in=page_keys).annotate(total_results=total_results))
         return list(queryset.annotate(total_results=total_results)[offset : offset + per_page])
 
     rows = fetch(number) if number <= MAX_PAGE_NUMBER else []
@@ -60,3 +69,11 @@ def paginate_with_total(queryset: QuerySet, per_page: int, page_param: str | Non
     paginator = Paginator(queryset, per_page)
     paginator.count = total  # a cached_property: set from the COUNT subquery instead of querying again
     return Page(rows, number, paginator), notices
+
+
+def _orders_on_an_annotation(queryset: QuerySet) -> bool:
+    """The order needs a value computed for every row (no index gives it), like a search's relevance."""
+    annotations = queryset.query.annotations
+    return any(
+        isinstance(field, str) and field.lstrip("-") in annotations for field in queryset.query.order_by
+    )
