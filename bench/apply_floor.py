@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import loadgen  # noqa: E402
-from run import free_port, get, process_ticks, start_gunicorn  # noqa: E402
+from run import free_port, process_ticks, start_gunicorn, wait_for_healthz  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
@@ -60,15 +60,7 @@ def main(argv: list[str]) -> int:
         "apply_floor_wsgi:application", port, args.workers, env, tmp, pythonpath=f"{ROOT},{ROOT / 'bench'}"
     )
     try:
-        for _ in range(150):
-            try:
-                if get(port, "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise RuntimeError(f"gunicorn did not answer; see {tmp / 'gunicorn.log'}")
+        wait_for_healthz(port, tmp)
         results = {name: measure(gunicorn.pid, port, name, args) for name in SCENARIOS}
     finally:
         gunicorn.send_signal(signal.SIGTERM)
