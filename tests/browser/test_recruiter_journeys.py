@@ -372,3 +372,33 @@ def test_the_dashboard_and_the_reply_page_fit_a_phone(phone, reception):
     page.locator("#preview-body").wait_for()
     _shoot(phone, "admin-reply")
     assert phone.problems == []
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_a_recruiter_finds_a_posting_by_its_title_in_the_filter_and_sees_its_applications(
+    browser, live_server, recruitment, viewport
+):
+    """The application list's posting filter no longer lists every posting (issue #18): the recruiter types
+    part of a title, picks the posting among those it finds, and the list shows that posting's applications."""
+    from tests.browser.conftest import DESKTOP, PHONE, Browsing
+
+    org_a = recruitment["application"].posting.organisation_roles.first().organisation
+    quiet = f.published_posting(title="Accueil juridique à Grenoble", organisations={"host": org_a})
+    f.make_application(posting=quiet, first_name="Yonas", last_name="Tesfaye")
+    session = Browsing(browser, live_server, DESKTOP if viewport == "desktop" else PHONE)
+    try:
+        page = session.page
+        log_in(session, "recruteur-a")
+        session.goto("/admin/applications/application/")
+        page.locator("#posting-filter-title").fill("grenoble")
+        page.locator("#posting-filter-title").press("Enter")
+        page.get_by_role("link", name="Accueil juridique à Grenoble").click()
+        page.wait_for_url(re.compile(r"posting__id__exact="))
+
+        rows = page.locator("#result_list tbody tr")
+        assert rows.count() == 1
+        assert "Tesfaye" in rows.inner_text()
+        _shoot(session, "admin-applications-posting-filter")
+        assert session.problems == []
+    finally:
+        session.close()
