@@ -312,7 +312,17 @@ class PostingFilter(FilterSet):
             return queryset.order_by(F("published_at").desc(nulls_last=True), "-pk")
         if sort == SORT_RELEVANCE:
             return search.rank(queryset, query)
-        return queryset.order_by("closes_at", F("published_at").desc(nulls_last=True), "pk")
+        return queryset.order_by(*search.deadline_order())
+
+    def plain_search_order(self) -> str | None:
+        """The order (relevance or deadline) of a search of open postings with nothing else chosen, which
+        `postings.pagination.paginate_broad_search` may serve when its words are in most postings; None for
+        any other listing. The search form sends the deadline order unless the visitor picks relevance."""
+        data = self.form.cleaned_data
+        chosen = {name for name, value in data.items() if value not in ("", None, False)}
+        if chosen != {"q", "sort"} or self.form.errors or data["sort"] not in (SORT_RELEVANCE, SORT_DEADLINE):
+            return None
+        return data["sort"]
 
     def invalid_values(self) -> list[tuple[str, str]]:
         """(filter label, value sent) for every filter value the form did not understand."""

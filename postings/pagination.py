@@ -4,7 +4,10 @@ import math
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Func, IntegerField, QuerySet, Subquery
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+
+from postings import search
 
 # Pages past this are "past the end" without asking the database (keeps the OFFSET within integer range).
 MAX_PAGE_NUMBER = 100_000
@@ -22,16 +25,7 @@ def paginate_with_total(queryset: QuerySet, per_page: int, page_param: str | Non
     their relations, instead of carrying every match's wide row and joins through the sort.
     """
     notices: list[str] = []
-    try:
-        number = int(page_param) if page_param not in (None, "") else 1
-    except ValueError:
-        number = 0
-    if number < 1:
-        notices.append(
-            _("Le numéro de page « %(page)s » n'est pas valide : voici la première page.")
-            % {"page": page_param}
-        )
-        number = 1
+    number = _requested_page(page_param, notices)
 
     # The total as an uncorrelated scalar subquery: PostgreSQL counts once (from the indexes when it can) while
     # the page itself stops after `per_page` rows in index order. A window COUNT would read every matching row
@@ -69,6 +63,58 @@ def paginate_with_total(queryset: QuerySet, per_page: int, page_param: str | Non
     paginator = Paginator(queryset, per_page)
     paginator.count = total  # a cached_property: set from the COUNT subquery instead of querying again
     return Page(rows, number, paginator), notices
+
+
+def paginate_broad_search(
+    queryset: QuerySet, query: str, per_page: int, page_param: str | None, *, ranked: bool
+) -> tuple[Page, list[str], bool] | None:
+    """A page of a broad search (postings.search.broad_matches), its notices and whether more postings match
+    than it lists; None when the search is not broad, for `paginate_with_total` to page it.
+
+    Such a search finds more postings than anyone reads: its first BROAD_RESULTS results are listed, in the
+    same order as any search, and the page says so instead of counting every match. `ranked`: `queryset` is in
+    relevance order (else in deadline order).
+    """
+    matches = search.broad_matches(queryset, query, ranked=ranked)
+    if matches is None:
+        return None
+    notices: list[str] = []
+    number = _requested_page(page_param, notices)
+    last = max(1, math.ceil(matches.total / per_page))
+    if matches.more:
+        notices.append(
+            _(
+                "Plus de %(count)s offres correspondent à cette recherche : voici les %(count)s premières. "
+                "Ajoutez un mot ou un filtre pour affiner."
+            )
+            % {"count": number_format(search.BROAD_RESULTS, force_grouping=True)}
+        )
+    if number > last:
+        notices.append(
+            _("La page %(page)s n'existe pas : voici la dernière page (%(last)s).") % {"page": number, "last": last}
+        )
+        number = last
+    offset = (number - 1) * per_page
+    end = min(offset + per_page, matches.total)  # the last page stops at the BROAD_RESULTS-th result
+    shown = queryset.filter(pk__in=matches.candidates(end))
+    paginator = Paginator(queryset, per_page)
+    paginator.count = matches.total  # a cached_property: no COUNT query
+    return Page(list(shown[offset:end]), number, paginator), notices, matches.more
+
+
+def _requested_page(page_param: str | None, notices: list[str]) -> int:
+    """The page number asked for; 1, with a notice, when it is not a positive number."""
+    try:
+        number = int(page_param) if page_param not in (None, "") else 1
+    except ValueError:
+        number = 0
+    if number < 1:
+        notices.append(
+            _("Le numéro de page « %(page)s » n'est pas valide : voici la première page.")
+            % {"page": page_param}
+        )
+        number = 1
+    return number
 
 
 def _orders_on_an_annotation(queryset: QuerySet) -> bool:

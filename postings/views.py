@@ -10,6 +10,7 @@ from django.middleware.csp import get_nonce
 from django.template.defaulttags import querystring
 from django.template.loader import get_template
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -17,9 +18,9 @@ from django.views.generic import DetailView, ListView
 
 from postings import fragments
 from postings.eligibility import age_range
-from postings.filters import PostingFilter
+from postings.filters import SORT_RELEVANCE, PostingFilter
 from postings.models import Posting, PostingOrganisation, Session
-from postings.pagination import paginate_with_total
+from postings.pagination import paginate_broad_search, paginate_with_total
 from postings.prefetch import unpack_json_rows, with_json_rows
 
 PER_PAGE_CHOICES = (12, 25, 50)
@@ -156,7 +157,16 @@ class PostingListView(ListView):
         return self.paginate_by
 
     def paginate_queryset(self, queryset, page_size):
-        page, notices = paginate_with_total(queryset, page_size, self.request.GET.get(self.page_kwarg))
+        page_param = self.request.GET.get(self.page_kwarg)
+        broad = None
+        if order := self.filterset.plain_search_order():
+            query = self.filterset.form.cleaned_data["q"]
+            broad = paginate_broad_search(queryset, query, page_size, page_param, ranked=order == SORT_RELEVANCE)
+        if broad is None:
+            page, notices = paginate_with_total(queryset, page_size, page_param)
+            self.more_results = False
+        else:
+            page, notices, self.more_results = broad
         self.notices.extend(notices)
         return page.paginator, page, page.object_list, page.has_other_pages()
 
@@ -178,6 +188,8 @@ class PostingListView(ListView):
             notices=self.notices,
             query_params=filterset.query_params,
             per_page=context["paginator"].per_page,
+            # A broad search lists its first BROAD_RESULTS results: "more than 1 000" (postings/pagination.py).
+            more_than=number_format(context["paginator"].count, force_grouping=True) if self.more_results else "",
             page_links=pagination_links(context["page_obj"], filterset.query_params),
             per_page_choices=PER_PAGE_CHOICES,
             include_closed=bool(filterset.form.cleaned_data.get("closed")),

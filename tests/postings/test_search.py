@@ -188,15 +188,18 @@ def make_postings_sharing_a_word(count: int) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)  # VACUUM cannot run in the test's transaction
-def test_postgresql_matches_a_word_found_in_every_posting_through_the_gin_index(client):
+def test_postgresql_matches_a_word_found_in_every_posting_through_the_gin_index(client, monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("The full-text index exists on PostgreSQL only")
     make_postings_sharing_a_word(300)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE postings_posting")
+    # The path of a search that is not broad: every match ranked and counted (a plain search of a word in
+    # most postings is a broad search: below, and tests/postings/test_broad_search.py).
+    monkeypatch.setattr(search, "BROAD_SHARE", 0)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("postings:list"), {"q": "accompagnement"})
-    page_query = next(q["sql"] for q in queries if "search_vector" in q["sql"])
+    page_query = [q["sql"] for q in queries if "search_vector" in q["sql"]][-1]  # after the probe
 
     with connection.cursor() as cursor:
         # The planner's own choice, nothing disabled: with statistics on the vector column it read every
@@ -207,6 +210,29 @@ def test_postgresql_matches_a_word_found_in_every_posting_through_the_gin_index(
     assert "Bitmap Index Scan on posting_search_vector_idx" in plan, plan
     assert "Seq Scan on postings_posting" not in plan, plan
     assert response.context["paginator"].count == 300
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # VACUUM cannot run in the test's transaction
+def test_postgresql_decides_a_search_is_broad_from_the_soonest_closing_postings_in_deadline_order(client):
+    if connection.vendor != "postgresql":
+        pytest.skip("A broad search is a PostgreSQL path")
+    make_postings_sharing_a_word(300)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE postings_posting")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("postings:list"), {"q": "accompagnement", "utm_source": "broad"})
+    probe = next(q["sql"] for q in queries if "search_vector" in q["sql"])
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {probe}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "Index Scan using posting_open_deadline_idx" in plan, plan
+    assert "Seq Scan on postings_posting" not in plan, plan
+    # Fewer matches than BROAD_RESULTS: the walk in deadline order read them all, so the count is exact.
+    assert response.context["paginator"].count == 300
+    assert "300 offres" in response.content.decode()
 
 
 def test_a_query_with_a_null_character_is_refused_with_a_message(client, postings):
