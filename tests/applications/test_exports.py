@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import UTC, datetime
+from uuid import UUID
 
 import pytest
 from django.db import connection
@@ -410,6 +411,20 @@ def test_csv_dates_are_paris_wall_clock_time_across_clock_changes_and_midnight(c
         "C-3": ("2025-06-30 23:59", "2025-07-01 00:00"),
         "C-4": ("2025-12-31 23:59", "2025-01-05 09:00"),
     }
+
+
+def test_the_uuid_read_as_text_is_the_uuids_own_text(cast):
+    uuids = [
+        UUID("00000000-0000-0000-0000-000000000000"),
+        UUID("ffffffff-ffff-ffff-ffff-ffffffffffff"),
+        UUID("0a1b2c3d-4e5f-6789-abcd-ef0123456789"),
+    ]
+    for uuid in uuids:
+        f.make_application(posting=cast.posting_a, uuid=uuid)
+
+    read = Application.objects.annotate(text=export_rows.UuidText("uuid")).values_list("text", flat=True)
+    assert sorted(read) == sorted(str(uuid) for uuid in uuids)
+    assert all(type(text) is str for text in read)
 
 
 @pytest.mark.parametrize("languages", [[], ["fr"], "fr", 3])
