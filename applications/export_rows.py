@@ -17,11 +17,12 @@ column added touches all three), so they stay in one module.
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import batched
+from itertools import batched, chain
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import (
     BooleanField,
     CharField,
@@ -41,6 +42,7 @@ from django_countries import countries
 
 from applications.export_writers import EXCEL_FR, CsvDialect, Link
 from applications.models import Application, ApplicationQuerySet, describe_languages
+from applications.read_ahead import read_ahead
 from postings.models import Posting, PostingOrganisation, Programme, Session
 
 # Rows fetched (and related rows prefetched) per query.
@@ -344,7 +346,12 @@ def iter_applications(queryset: ApplicationQuerySet, fmt: str) -> Iterator[tuple
         )
         read_as |= {"submitted_at": "submitted_text", "status_changed_at": "status_changed_text"}
     fields = tuple(read_as.get(field, field) for field in APPLICATION_FIELDS)
-    return queryset.values_list(*fields).iterator(chunk_size=CHUNK_SIZE)
+    rows = queryset.values_list(*fields).iterator(chunk_size=CHUNK_SIZE)
+    if connections[queryset.db].vendor != "postgresql":
+        return rows
+    # The next chunk is fetched while the rows of this one are formatted (see read_ahead): PostgreSQL works
+    # in its own process, so the two overlap. Other databases are read in the calling thread.
+    return chain.from_iterable(read_ahead(batched(rows, CHUNK_SIZE)))
 
 
 def iter_rows(
