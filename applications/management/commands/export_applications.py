@@ -5,6 +5,7 @@ import tempfile
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -86,8 +87,12 @@ class Command(BaseCommand):
         self.stderr.write(_("%(count)d candidature(s) exportée(s).") % {"count": count})
 
     def _write(self, fmt: str, queryset, stream) -> int:
-        rows = rows_for(queryset, fmt, dialect=self.dialect)
-        return write_export(fmt, headers(), rows, stream, dialect=self.dialect)
+        # Read in one transaction: outside one, Django declares PostgreSQL's cursor WITH HOLD, and PostgreSQL
+        # then runs the whole query and stores its result before handing over the first row; inside one the
+        # rows stream as they are produced, while the first ones are written.
+        with transaction.atomic(using=queryset.db):
+            rows = rows_for(queryset, fmt, dialect=self.dialect)
+            return write_export(fmt, headers(), rows, stream, dialect=self.dialect)
 
     @staticmethod
     def _get(model, slug: str, message: str):
