@@ -10,7 +10,7 @@ dialect, so a line is the cells joined; an XLSX row holds plain text, links and 
 `export_writers.write_xlsx` turns into cells. Labels and a posting's columns are formatted once per distinct
 value, never per row. Writing the rows to a file is `export_writers`; sending it, `export_http`.
 
-A little over 400 lines: the columns, the query that feeds them and the per-chunk caches change together (a
+A little under 500 lines: the columns, the query that feeds them and the per-chunk caches change together (a
 column added touches all three), so they stay in one module.
 """
 
