@@ -6,9 +6,8 @@ every text is written as a string cell, which no spreadsheet evaluates: the text
 visible apostrophe (docs/exports.md).
 """
 
-import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import batched
 from typing import IO, Any
@@ -32,9 +31,6 @@ XLSX_MAX_LINKS = 5_000
 # Column widths in characters: wide enough for most values, never the whole of a long letter.
 XLSX_MIN_WIDTH, XLSX_MAX_WIDTH = 10, 50
 
-# A CSV line's per-row texts are checked together: a text separated by this character starts a cell.
-_CELL_START = "\x1f"
-
 
 class Link(str):
     """A URL that the XLSX writer makes clickable (in CSV, plain text)."""
@@ -52,36 +48,33 @@ class CsvDialect:
     name: str
     delimiter: str
     bom: bool
-    _needs_quotes: re.Pattern = field(init=False, repr=False, compare=False)
-    _needs_care: re.Pattern = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self):
-        quote_chars = re.escape(self.delimiter) + '"\r\n'
-        object.__setattr__(self, "_needs_quotes", re.compile(f"[{quote_chars}]"))
-        # Anything text() would change in texts joined by _CELL_START: a character that needs quotes anywhere,
-        # or a formula start at the start of a cell. A \x1f typed by a candidate can only make this match
-        # where nothing needs changing, which costs the slow path, never a wrong cell.
-        starts = re.escape("".join(DANGEROUS_PREFIXES))
-        care = f"[{quote_chars}]|{re.escape(_CELL_START)}[{starts}]"
-        object.__setattr__(self, "_needs_care", re.compile(care))
 
     def text(self, text: str) -> str:
         """A text as a cell: neutralised, then quoted exactly as csv.writer (QUOTE_MINIMAL) quotes it.
 
         Writing the cells ourselves lets a line be a plain join (tests/applications/test_exports.py checks
-        this against csv.writer).
+        this against csv.writer). Plain `in` tests rather than a regular expression: this runs for several
+        cells of every row, and nearly every cell needs nothing.
         """
         if text.startswith(DANGEROUS_PREFIXES):
             text = "'" + text
-        if self._needs_quotes.search(text):
+        if '"' in text or self.delimiter in text or "\n" in text or "\r" in text:
             return '"' + text.replace('"', '""') + '"'
         return text
 
     def texts(self, *texts: str) -> tuple[str, ...]:
-        """text() of each, with one search for the whole group: nearly every row has nothing to change."""
-        if self._needs_care.search(_CELL_START + _CELL_START.join(texts)) is None:
-            return texts
-        return tuple(map(self.text, texts))
+        """text() of each; the texts themselves, unchanged, when none needs anything (nearly every row)."""
+        delimiter = self.delimiter
+        for text in texts:
+            if (
+                text.startswith(DANGEROUS_PREFIXES)
+                or '"' in text
+                or delimiter in text
+                or "\n" in text
+                or "\r" in text
+            ):
+                return tuple(map(self.text, texts))
+        return texts
 
     def lines(self, header: Iterable[str], rows: Iterable[list[str]]) -> Iterator[str]:
         """The file as text chunks: the BOM if any, the header line, then rows of finished cells."""

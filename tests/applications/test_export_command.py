@@ -3,7 +3,7 @@
 import io
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, call_command, load_command_class
 
 from tests import factories as f
 from tests.applications.export_helpers import (
@@ -171,3 +171,15 @@ def test_a_write_failure_is_a_clear_error_and_leaves_no_partial_file(tmp_path, a
 def test_an_existing_file_is_replaced_whole(tmp_path, applications):
     (tmp_path / "export.csv").write_text("old content that is much longer than nothing " * 100)
     assert references(export(tmp_path, "--posting", "mission-a")) == {"C-A"}
+
+
+def test_run_from_the_command_line_it_skips_the_system_checks(tmp_path, applications, monkeypatch):
+    def checks_ran(*args, **kwargs):
+        raise AssertionError("system checks ran")
+
+    monkeypatch.setattr("django.core.management.base.BaseCommand.check", checks_ran)
+    output = tmp_path / "export.csv"
+    command = load_command_class("applications", "export_applications")
+    command.run_from_argv(["manage.py", "export_applications", "--format", "csv", "--output", str(output)])
+
+    assert references(csv_rows(output.read_bytes())) == {"C-A", "C-B", "C-C", "C-D"}

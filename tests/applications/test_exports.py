@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import UTC, datetime
+from uuid import UUID
 
 import pytest
 from django.db import connection
@@ -12,7 +13,7 @@ from django.urls import reverse
 
 from applications import export_rows
 from applications.export_rows import export_queryset
-from applications.export_writers import EXCEL_FR, neutralise
+from applications.export_writers import EXCEL_FR, RFC4180, neutralise
 from applications.models import Application
 from postings.models import Posting
 from tests import factories as f
@@ -283,13 +284,26 @@ HOSTILE_TEXTS = [
     ";",
     '"',
     '=a;b\n"c"',
+    # The other dialect's separator, and formula characters anywhere but at the start.
+    "Liège, Namur",
+    ",",
+    "a=b+c-d@e",
+    "x\t=1",
+    " =1",
+    "\n",
+    "\r",
+    "-",
+    "\x1f=b",
+    "+",
+    'a"b',
+    "x;y,\r\nz",
 ]
 
 
-def csv_writer_line(cells: list[str]) -> str:
-    """What the csv module writes for these cells, with the export's dialect."""
+def csv_writer_line(cells: list[str], delimiter: str = ";") -> str:
+    """What the csv module writes for these cells, with the export's dialect (or another delimiter)."""
     line = io.StringIO()
-    csv.writer(line, delimiter=";").writerow(cells)
+    csv.writer(line, delimiter=delimiter).writerow(cells)
     return line.getvalue()
 
 
@@ -309,19 +323,23 @@ def test_the_session_column_names_the_programme_by_its_short_name_when_it_has_on
     assert sessions == {"C-1": "PEV – Session 7", "C-2": "Programme sans sigle – Session 7"}
 
 
+@pytest.mark.parametrize("dialect", [EXCEL_FR, RFC4180], ids=lambda dialect: dialect.name)
 @pytest.mark.parametrize("text", HOSTILE_TEXTS)
-def test_a_csv_cell_is_what_csv_writer_writes_for_the_neutralised_text(text):
-    assert csv_text(text) + ";fin\r\n" == csv_writer_line([neutralise(text), "fin"])
+def test_a_csv_cell_is_what_csv_writer_writes_for_the_neutralised_text(text, dialect):
+    assert dialect.text(text) + dialect.delimiter + "fin\r\n" == csv_writer_line(
+        [neutralise(text), "fin"], delimiter=dialect.delimiter
+    )
 
 
-@pytest.mark.parametrize("text", [*HOSTILE_TEXTS, "a\x1f=b", "\x1f", "x\x1f"])
+@pytest.mark.parametrize("dialect", [EXCEL_FR, RFC4180], ids=lambda dialect: dialect.name)
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
 @pytest.mark.parametrize("position", [0, 1, 2])
-def test_a_group_of_csv_cells_is_each_text_as_its_own_cell(text, position):
-    # A row's candidate texts are checked in one search; a hostile text anywhere in the group, or a
-    # \x1f (the search's cell separator) typed by a candidate, must still give each text its own cell.
+def test_a_group_of_csv_cells_is_each_text_as_its_own_cell(text, position, dialect):
+    # A row's candidate texts are checked together; a hostile text anywhere in the group must still give
+    # each text its own cell.
     texts = ["Zoé", "zoe@example.org", "Liège"]
     texts[position] = text
-    assert csv_texts(*texts) == tuple(csv_text(t) for t in texts)
+    assert dialect.texts(*texts) == tuple(dialect.text(t) for t in texts)
 
 
 CANDIDATE_TEXT_FIELDS = ["first_name", "last_name", "email", "phone", "city", "heard_from"]
@@ -410,6 +428,20 @@ def test_csv_dates_are_paris_wall_clock_time_across_clock_changes_and_midnight(c
         "C-3": ("2025-06-30 23:59", "2025-07-01 00:00"),
         "C-4": ("2025-12-31 23:59", "2025-01-05 09:00"),
     }
+
+
+def test_the_uuid_read_as_text_is_the_uuids_own_text(cast):
+    uuids = [
+        UUID("00000000-0000-0000-0000-000000000000"),
+        UUID("ffffffff-ffff-ffff-ffff-ffffffffffff"),
+        UUID("0a1b2c3d-4e5f-6789-abcd-ef0123456789"),
+    ]
+    for uuid in uuids:
+        f.make_application(posting=cast.posting_a, uuid=uuid)
+
+    read = Application.objects.annotate(text=export_rows.UuidText("uuid")).values_list("text", flat=True)
+    assert sorted(read) == sorted(str(uuid) for uuid in uuids)
+    assert all(type(text) is str for text in read)
 
 
 @pytest.mark.parametrize("languages", [[], ["fr"], "fr", 3])

@@ -5,6 +5,7 @@ import tempfile
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -38,6 +39,9 @@ class Command(BaseCommand):
         "Export applications (one row each) as CSV or XLSX. Optional filters: posting, organisation (any role "
         "on the posting, or operator of the programme), session."
     )
+    # Django's system checks (every model, admin class and URL pattern) are a noticeable part of this command's
+    # start-up and check nothing it writes; they run in CI, at deployment and with `manage.py check`.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--posting", metavar="SLUG", help="A posting's URL slug.")
@@ -83,8 +87,12 @@ class Command(BaseCommand):
         self.stderr.write(_("%(count)d candidature(s) exportée(s).") % {"count": count})
 
     def _write(self, fmt: str, queryset, stream) -> int:
-        rows = rows_for(queryset, fmt, dialect=self.dialect)
-        return write_export(fmt, headers(), rows, stream, dialect=self.dialect)
+        # Read in one transaction: outside one, Django declares PostgreSQL's cursor WITH HOLD, and PostgreSQL
+        # then runs the whole query and stores its result before handing over the first row; inside one the
+        # rows stream as they are produced, while the first ones are written.
+        with transaction.atomic(using=queryset.db):
+            rows = rows_for(queryset, fmt, dialect=self.dialect)
+            return write_export(fmt, headers(), rows, stream, dialect=self.dialect)
 
     @staticmethod
     def _get(model, slug: str, message: str):
