@@ -1,15 +1,16 @@
-"""The password backend, loading with the user whether they confirmed a two-factor device and their
-memberships.
+"""The password backend, loading with the user whether they confirmed a two-factor device, their permissions
+and their memberships.
 
-The admin checks the device flag on every request (see `config.admin.PasserelleAdminSite.has_permission`);
-reading it with the user saves one query per admin page. The memberships (organisation, role) are what every
-access rule starts from (`organisations.models.reach_of`): as literal ids they let PostgreSQL plan those rules
-well, at no extra query.
+The admin checks the device flag (see `config.admin.PasserelleAdminSite.has_permission`) and the user's
+permissions on every request: reading them with the user saves three queries per admin page. The memberships
+(organisation, role) are what every access rule starts from (`organisations.models.reach_of`): as literal ids
+they let PostgreSQL plan those rules well, at no extra query.
 """
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import CharField, Exists, OuterRef, StringAgg, Subquery, Value
+from django.contrib.auth.models import Permission
+from django.db.models import CharField, Exists, OuterRef, QuerySet, StringAgg, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -39,6 +40,8 @@ class PasserelleModelBackend(ModelBackend):
             ._default_manager.annotate(
                 has_confirmed_device=Exists(confirmed_device),
                 membership_rows=Subquery(memberships, output_field=CharField()),
+                user_permission_names=Subquery(permission_names("user"), output_field=CharField()),
+                group_permission_names=Subquery(permission_names("group__user"), output_field=CharField()),
             )
             .filter(pk=user_id)
             .first()
@@ -51,4 +54,26 @@ class PasserelleModelBackend(ModelBackend):
                 row.split(":") for row in (user.membership_rows or "").split(",") if row
             )
         ]
+        if not user.is_superuser:
+            # What ModelBackend would read on the first permission check (superusers hold every permission and
+            # are answered without these): "app_label.codename" strings, in the caches it looks in first.
+            user._user_perm_cache = set(filter(None, (user.user_permission_names or "").split(",")))
+            user._group_perm_cache = set(filter(None, (user.group_permission_names or "").split(",")))
         return user
+
+
+def permission_names(path_to_user: str) -> QuerySet:
+    """The user's permissions through `path_to_user` (direct or through groups), as one comma-separated text
+    of "app_label.codename" (neither holds a comma)."""
+    return (
+        Permission.objects.filter(**{path_to_user: OuterRef("pk")})
+        .order_by()
+        .values(path_to_user)
+        .annotate(
+            names=StringAgg(
+                Concat("content_type__app_label", Value("."), "codename", output_field=CharField()),
+                delimiter=Value(","),
+            )
+        )
+        .values("names")
+    )
