@@ -64,6 +64,7 @@ class InList(models.Func):
     def __init__(self, column: str, values: list[int]):
         super().__init__(models.F(column))
         self.values = [int(value) for value in values]
+        self.array_text = "{" + ",".join(map(str, self.values)) + "}"
 
     def as_sql(self, compiler, connection, **extra_context):
         if not self.values:
@@ -72,7 +73,8 @@ class InList(models.Func):
         if connection.vendor == "postgresql":
             # Typed like the column: PostgreSQL hashes the list only when both sides have the same type.
             db_type = self.source_expressions[0].output_field.db_type(connection)
-            return f"{column} = ANY(%s::{db_type}[])", (*params, self.values)
+            # The array as one text ("{1,2,3}"): psycopg2 adapts a Python list element by element.
+            return f"{column} = ANY(%s::{db_type}[])", (*params, self.array_text)
         return f"{column} IN ({', '.join(['%s'] * len(self.values))})", (*params, *self.values)
 
 
