@@ -24,7 +24,13 @@ from applications import answers, pipeline, retention
 from applications.admin_changelist import FastRowsChangeList
 from applications.admin_exports import ExportMixin, export_csv, export_csv_rfc4180, export_xlsx
 from applications.admin_filters import PostingListFilter, SessionListFilter
-from applications.admin_forms import AnswerForm, ApplicationAdminForm, EraseForm, ReplyTemplateAdminForm
+from applications.admin_forms import (
+    ActionForm,
+    AnswerForm,
+    ApplicationAdminForm,
+    EraseForm,
+    ReplyTemplateAdminForm,
+)
 from applications.admin_reply import ReplyMixin
 from applications.models import (
     Application,
@@ -167,6 +173,7 @@ class ApplicationAdmin(ReplyMixin, ExportMixin, InReachAdmin):
     # row costs rendering, and the page's query stops earlier in the submission-date index.
     list_per_page = 50
     inlines = [RecruiterNoteInline]
+    action_form = ActionForm
     actions = [
         "answer_candidates",
         *MOVE_ACTIONS,

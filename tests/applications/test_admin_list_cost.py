@@ -3,6 +3,7 @@ give the rows of the access rule, the page read by ids is the page in the list's
 read with the user are the ones Django would read."""
 
 import pytest
+from django.contrib.admin import helpers as admin_helpers
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AnonymousUser, Permission
@@ -94,3 +95,14 @@ def test_the_list_page_of_a_recruiter_takes_seven_queries(
         response = client.get(reverse(CHANGELIST))
 
     assert len(response.context["cl"].result_list) == 50
+
+
+def test_the_action_select_is_djangos_markup(cast, client):
+    client.force_login(cast.recruiter_a, backend=BACKEND)
+    form = client.get(reverse(CHANGELIST)).context["action_form"]
+    django_form = admin_helpers.ActionForm(auto_id=None)
+    django_form.fields["action"].choices = form.fields["action"].choices
+
+    assert len(form.fields["action"].choices) > 5
+    assert str(form["action"]) == str(django_form["action"])
+    assert str(form) == str(django_form)
