@@ -7,9 +7,12 @@ permissions on every request: reading them with the user saves three queries per
 they let PostgreSQL plan those rules well, at no extra query.
 """
 
+import functools
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
+from django.db import connections
 from django.db.models import CharField, Exists, OuterRef, QuerySet, StringAgg, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -19,33 +22,14 @@ from organisations.models import Membership
 
 class PasserelleModelBackend(ModelBackend):
     def get_user(self, user_id):
-        confirmed_device = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
-        memberships = (
-            Membership.objects.filter(user=OuterRef("pk"))
-            .order_by()
-            .values("user")
-            # "12:recruiter,40:coordinator": ids are digits and roles are slugs, so neither holds ":" nor ",".
-            .annotate(
-                rows=StringAgg(
-                    Concat(
-                        Cast("organisation_id", CharField()), Value(":"), "role", output_field=CharField()
-                    ),
-                    delimiter=Value(","),
-                )
-            )
-            .values("rows")
-        )
-        user = (
-            get_user_model()
-            ._default_manager.annotate(
-                has_confirmed_device=Exists(confirmed_device),
-                membership_rows=Subquery(memberships, output_field=CharField()),
-                user_permission_names=Subquery(permission_names("user"), output_field=CharField()),
-                group_permission_names=Subquery(permission_names("group__user"), output_field=CharField()),
-            )
-            .filter(pk=user_id)
-            .first()
-        )
+        try:
+            user_id = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        sql, params, at = user_query(connections[get_user_model()._default_manager.db].vendor)
+        params = [*params]
+        params[at] = user_id
+        user = next(iter(get_user_model()._default_manager.raw(sql, params)), None)
         if user is None or not self.user_can_authenticate(user):
             return None
         user.membership_list = [
@@ -60,6 +44,44 @@ class PasserelleModelBackend(ModelBackend):
             user._user_perm_cache = set(filter(None, (user.user_permission_names or "").split(",")))
             user._group_perm_cache = set(filter(None, (user.group_permission_names or "").split(",")))
         return user
+
+
+# A user id no real user has, marking the place of the id among the compiled query's parameters.
+SAMPLE_USER_ID = -1_987_654_321  # within the range of an integer column
+
+
+@functools.cache
+def user_query(vendor: str) -> tuple[str, list, int]:
+    """The user's query as SQL, its parameters and where the user id sits among them: compiled once per
+    process (per database vendor), because building and compiling its four subqueries cost more CPU than
+    running it, on every request of a signed-in user (bench/NOTES.md, "Admin list")."""
+    confirmed_device = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+    memberships = (
+        Membership.objects.filter(user=OuterRef("pk"))
+        .order_by()
+        .values("user")
+        # "12:recruiter,40:coordinator": ids are digits and roles are slugs, so neither holds ":" nor ",".
+        .annotate(
+            rows=StringAgg(
+                Concat(Cast("organisation_id", CharField()), Value(":"), "role", output_field=CharField()),
+                delimiter=Value(","),
+            )
+        )
+        .values("rows")
+    )
+    query = (
+        get_user_model()
+        ._default_manager.annotate(
+            has_confirmed_device=Exists(confirmed_device),
+            membership_rows=Subquery(memberships, output_field=CharField()),
+            user_permission_names=Subquery(permission_names("user"), output_field=CharField()),
+            group_permission_names=Subquery(permission_names("group__user"), output_field=CharField()),
+        )
+        .filter(pk=SAMPLE_USER_ID)
+        .query
+    )
+    sql, params = query.sql_with_params()
+    return sql, list(params), list(params).index(SAMPLE_USER_ID)
 
 
 def permission_names(path_to_user: str) -> QuerySet:

@@ -106,3 +106,26 @@ def test_the_action_select_is_djangos_markup(cast, client):
     assert len(form.fields["action"].choices) > 5
     assert str(form["action"]) == str(django_form["action"])
     assert str(form) == str(django_form)
+
+
+def test_the_user_read_by_the_compiled_query_is_the_user(cast):
+    for persona in ("superuser", "coordinator", "recruiter_a"):
+        user = getattr(cast, persona)
+        loaded = as_logged_in(user)
+        fresh = get_user_model().objects.get(pk=user.pk)
+        assert type(loaded) is type(fresh)
+        assert {field.attname: getattr(loaded, field.attname) for field in fresh._meta.concrete_fields} == {
+            field.attname: getattr(fresh, field.attname) for field in fresh._meta.concrete_fields
+        }
+        assert not loaded.has_confirmed_device
+    assert as_logged_in(cast.recruiter_a).membership_list == [(cast.org_a.pk, "recruiter")]
+
+
+def test_the_login_backend_finds_nobody_for_an_unknown_or_inactive_id(cast):
+    backend = PasserelleModelBackend()
+    assert backend.get_user(10**9) is None
+    assert backend.get_user("not-an-id") is None
+    cast.recruiter_a.is_active = False
+    cast.recruiter_a.save(update_fields=["is_active"])
+    assert backend.get_user(cast.recruiter_a.pk) is None
+    assert backend.get_user(str(cast.recruiter_b.pk)).pk == cast.recruiter_b.pk
