@@ -157,3 +157,14 @@ def test_the_cached_session_filter_follows_the_reach(cast, client, applications)
         .objects.visible_to(as_logged_in(cast.recruiter_b))
         .select_related("programme")
     }
+
+
+def test_a_recruiter_whose_organisation_has_no_posting_sees_an_empty_list(cast, client, applications):
+    lonely = f.make_staff("recruteur-seul", organisation=f.make_organisation())
+    lonely.user_permissions.add(Permission.objects.get(codename="view_application"))
+    client.force_login(lonely, backend=BACKEND)
+
+    assert not Application.objects.visible_to_listed(as_logged_in(lonely)).exists()
+    response = client.get(reverse(CHANGELIST))
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 0
