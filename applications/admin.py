@@ -24,7 +24,13 @@ from applications import answers, pipeline, retention
 from applications.admin_changelist import FastRowsChangeList
 from applications.admin_exports import ExportMixin, export_csv, export_csv_rfc4180, export_xlsx
 from applications.admin_filters import PostingListFilter, SessionListFilter
-from applications.admin_forms import AnswerForm, ApplicationAdminForm, EraseForm, ReplyTemplateAdminForm
+from applications.admin_forms import (
+    ActionForm,
+    AnswerForm,
+    ApplicationAdminForm,
+    EraseForm,
+    ReplyTemplateAdminForm,
+)
 from applications.admin_reply import ReplyMixin
 from applications.models import (
     Application,
@@ -167,6 +173,7 @@ class ApplicationAdmin(ReplyMixin, ExportMixin, InReachAdmin):
     # row costs rendering, and the page's query stops earlier in the submission-date index.
     list_per_page = 50
     inlines = [RecruiterNoteInline]
+    action_form = ActionForm
     actions = [
         "answer_candidates",
         *MOVE_ACTIONS,
@@ -231,12 +238,22 @@ class ApplicationAdmin(ReplyMixin, ExportMixin, InReachAdmin):
     ]
 
     def get_queryset(self, request):
-        visible = super().get_queryset(request)  # InReachAdmin: Application.objects.visible_to(request.user)
+        if getattr(request, "lists_reach", False):
+            # The list page counts and pages the applications in reach: with the postings in reach named by
+            # id, PostgreSQL checks each application against a hashed list (bench/NOTES.md, "Admin list").
+            visible = self.model._default_manager.visible_to_listed(request.user)
+        else:
+            visible = super().get_queryset(request)  # InReachAdmin: Application.objects.visible_to(user)
         # The same person (email or phone) on another posting of the same session. Only applications the
         # viewer can see count, so the flag never reveals an application to another organisation.
         # Two EXISTS rather than one with "email OR phone": each is then an index lookup (bench/NOTES.md).
-        others_in_session = visible.filter(posting__session_id=OuterRef("posting__session_id")).exclude(
-            pk=OuterRef("pk")
+        # The row's session is read through its posting in the subquery, so that counting and paging the
+        # list need no join with the postings.
+        row_session = Posting.objects.filter(pk=OuterRef(OuterRef("posting_id"))).values("session_id")[:1]
+        others_in_session = (
+            Application.objects.visible_to(request.user)
+            .filter(posting__session_id=Subquery(row_session))
+            .exclude(pk=OuterRef("pk"))
         )
         same_email = others_in_session.filter(email_normalised=OuterRef("email_normalised"))
         same_phone = others_in_session.filter(phone_normalised=OuterRef("phone_normalised"))
@@ -256,6 +273,10 @@ class ApplicationAdmin(ReplyMixin, ExportMixin, InReachAdmin):
             # languages) stay in the database instead of travelling with each of 100 rows.
             .defer(*POSTING_TEXT_COLUMNS)
         )
+
+    def changelist_view(self, request, extra_context=None):
+        request.lists_reach = True  # see get_queryset; exports keep the rule's subquery
+        return super().changelist_view(request, extra_context)
 
     def get_changelist(self, request, **kwargs):
         return FastRowsChangeList

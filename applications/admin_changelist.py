@@ -32,7 +32,9 @@ from django.contrib.admin.utils import (
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
+from django.db.models import QuerySet
 from django.db.models.constants import LOOKUP_SEP
+from django.db.models.sql.where import WhereNode
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape, escape
@@ -142,6 +144,29 @@ class Column:
         return conditional_escape(result), self.classes
 
 
+class PageRows:
+    """A page's rows, read when first used (like the QuerySet they replace: an export's changelist never reads
+    them)."""
+
+    def __init__(self, load: Callable[[], list]):
+        self._load = load
+        self._rows: list | None = None
+
+    def _get(self) -> list:
+        if self._rows is None:
+            self._rows = self._load()
+        return self._rows
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __getitem__(self, index):
+        return self._get()[index]
+
+
 class FastRowsChangeList(ChangeList):
     """A ChangeList whose rows cost a few microseconds a cell; the template includes `results_context`.
 
@@ -154,6 +179,24 @@ class FastRowsChangeList(ChangeList):
         only = getattr(self.model_admin, "list_only", None)
         if only:
             self.result_list = self.result_list.only(*only)
+        if isinstance(self.result_list, QuerySet) and self.result_list.query.is_sliced:
+            page = self.result_list
+            self.result_list = PageRows(lambda: self._page_by_ids(page))
+
+    def _page_by_ids(self, page: QuerySet) -> list:
+        """The page's rows, read in two steps: their ids in the list's order, then the rows by id.
+
+        Finding a page's rows walks the list's order until enough match the filters; with the ids alone
+        that walk stays in one index, and the per-row work (annotations, joins) runs for the page only.
+        """
+        ids = list(page.values_list("pk", flat=True))
+        rows_query = page._chain()
+        rows_query.query.clear_limits()
+        rows_query.query.clear_ordering(force=True)
+        # The ids come from the list's own query (reach, filters, search): the rows need only those ids.
+        rows_query.query.where = WhereNode()
+        rows = {row.pk: row for row in rows_query.filter(pk__in=ids)}
+        return [rows[pk] for pk in ids if pk in rows]
 
     def handles_rows(self) -> bool:
         return not (self.formset or self.is_popup or self.to_field or self.list_display_links is None)

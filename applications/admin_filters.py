@@ -11,6 +11,8 @@ from django.contrib import admin
 from django.contrib.admin.utils import get_last_value_from_parameters
 from django.utils.translation import gettext
 
+from organisations.models import reach_of
+from postings import cache as postings_cache
 from postings.admin import SessionReachListFilter
 from postings.models import Posting
 
@@ -100,6 +102,29 @@ class PostingListFilter(admin.RelatedFieldListFilter):
 
 
 class SessionListFilter(SessionReachListFilter):
-    """The sessions in reach, read with what their label needs (Session.__str__) and nothing more."""
+    """The sessions in reach, read with what their label needs (Session.__str__) and nothing more.
+
+    For a user loaded with their memberships (`config.auth`) the choices are kept in the cache, keyed on the
+    postings' version (bumped by any change to postings, their organisations, sessions and programmes) and on
+    the user's organisations: the reach's query was a tenth of the list page's database time. A stale entry
+    could only offer a public session's link; the rows stay limited by the access rule.
+    """
 
     only = ("pk", "name", "programme__name", "programme__short_name")
+    cache_seconds = 600
+
+    def field_choices(self, field, request, model_admin):
+        user = request.user
+        if user.is_superuser or getattr(user, "membership_list", None) is None:
+            return super().field_choices(field, request, model_admin)
+        member_ids, coordinated_ids = reach_of(user)
+        key = postings_cache.key(
+            "admin-session-filter",
+            ",".join(map(str, sorted(member_ids))),
+            ",".join(map(str, sorted(coordinated_ids))),
+        )
+        return postings_cache.memoized(
+            key,
+            lambda: super(SessionListFilter, self).field_choices(field, request, model_admin),
+            self.cache_seconds,
+        )

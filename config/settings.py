@@ -116,7 +116,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiler spends seconds compiling the plan of a web page's query (measured: 1.9 s of the
     # admin application list's 2.3 s at 200k applications); it pays off only for long analytical queries.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # Parallel workers: a web page's query that PostgreSQL expects to be long (a filter on a list of ids
+    # looks costly to it) started workers that took longer to start than the query took to run, and their
+    # CPU is taken from the other requests of a busy server.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        "-c jit=off -c max_parallel_workers_per_gather=0"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache: local memory per process by default (enough for one server), Redis shared by every server and

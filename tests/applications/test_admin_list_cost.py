@@ -1,0 +1,170 @@
+"""What keeps the application list cheap at scale changes nothing it shows: the postings in reach named by id
+give the rows of the access rule, the page read by ids is the page in the list's order, and the permissions
+read with the user are the ones Django would read."""
+
+import pytest
+from django.contrib.admin import helpers as admin_helpers
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import AnonymousUser, Permission
+from django.urls import reverse
+
+from applications.admin import ApplicationAdmin
+from applications.models import Application
+from config.auth import PasserelleModelBackend
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "admin:applications_application_changelist"
+BACKEND = "config.auth.PasserelleModelBackend"
+
+
+@pytest.fixture
+def applications(cast):
+    other = f.published_posting(
+        session=cast.session, organisations={"host": cast.org_b, "sending": cast.org_a}
+    )
+    return [
+        f.make_application(posting=posting)
+        for posting in (cast.posting_a, cast.posting_b, other, cast.posting_a, other)
+    ]
+
+
+def as_logged_in(user):
+    """The user as a request gets them: through the login backend, with memberships and permissions."""
+    return PasserelleModelBackend().get_user(user.pk)
+
+
+@pytest.mark.parametrize("persona", ["superuser", "coordinator", "recruiter_a", "recruiter_b"])
+def test_the_listed_reach_gives_the_rows_of_the_access_rule(cast, applications, persona):
+    for user in (getattr(cast, persona), as_logged_in(getattr(cast, persona))):
+        expected = set(Application.objects.visible_to(user).values_list("pk", flat=True))
+        assert set(Application.objects.visible_to_listed(user).values_list("pk", flat=True)) == expected
+
+
+def test_the_listed_reach_gives_nothing_to_the_anonymous_and_keeps_the_rule_past_its_limit(
+    cast, applications
+):
+    assert not Application.objects.visible_to_listed(AnonymousUser()).exists()
+    recruiter = as_logged_in(cast.recruiter_a)
+    expected = set(Application.objects.visible_to(recruiter).values_list("pk", flat=True))
+    # One posting allowed: the recruiter reaches two, so the rule's subquery stays.
+    past_limit = Application.objects.visible_to_listed(recruiter, limit=1)
+    assert "= ANY" not in str(past_limit.query) and "IN (SELECT" in str(past_limit.query)
+    assert set(past_limit.values_list("pk", flat=True)) == expected
+
+
+@pytest.mark.parametrize("params", [{}, {"o": "-4"}, {"o": "2"}, {"q": "a"}])
+def test_a_page_read_by_ids_is_the_page_in_the_lists_order(cast, client, applications, monkeypatch, params):
+    monkeypatch.setattr(ApplicationAdmin, "list_per_page", 3)
+    for n in range(6):
+        f.make_application(posting=cast.posting_a, email=f"page{n}@example.org")
+    client.force_login(cast.recruiter_a, backend=BACKEND)
+    for page in (1, 2, 3):
+        cl = client.get(reverse(CHANGELIST), {**params, "p": page}).context["cl"]
+        expected = list(cl.queryset[(page - 1) * 3 : page * 3])
+        assert [row.pk for row in cl.result_list] == [row.pk for row in expected]
+        assert [row.is_possible_duplicate for row in cl.result_list] == [
+            row.is_possible_duplicate for row in expected
+        ]
+
+
+@pytest.mark.parametrize("persona", ["superuser", "coordinator", "recruiter_a"])
+def test_the_permissions_read_with_the_user_are_djangos(cast, persona):
+    user = getattr(cast, persona)
+    user.user_permissions.add(Permission.objects.get(codename="view_application"))
+    loaded = as_logged_in(user)
+    fresh = get_user_model().objects.get(pk=user.pk)
+
+    assert loaded.get_all_permissions() == ModelBackend().get_all_permissions(fresh)
+    assert loaded.has_perm("applications.view_application")
+
+
+def test_the_list_page_of_a_recruiter_takes_six_queries(
+    cast, client, applications, django_assert_num_queries
+):
+    for n in range(60):  # more than a page
+        f.make_application(posting=cast.posting_a, email=f"many{n}@example.org")
+    client.force_login(cast.recruiter_a, backend=BACKEND)
+    client.get(reverse(CHANGELIST))
+
+    # Session, user (with memberships and permissions), postings in reach, the count, the page's ids, the
+    # page's rows; the session filter's choices come from the cache.
+    with django_assert_num_queries(6):
+        response = client.get(reverse(CHANGELIST))
+
+    assert len(response.context["cl"].result_list) == 50
+
+
+def test_the_action_select_is_djangos_markup(cast, client):
+    client.force_login(cast.recruiter_a, backend=BACKEND)
+    form = client.get(reverse(CHANGELIST)).context["action_form"]
+    django_form = admin_helpers.ActionForm(auto_id=None)
+    django_form.fields["action"].choices = form.fields["action"].choices
+
+    assert len(form.fields["action"].choices) > 5
+    assert str(form["action"]) == str(django_form["action"])
+    assert str(form) == str(django_form)
+
+
+def test_the_user_read_by_the_compiled_query_is_the_user(cast):
+    for persona in ("superuser", "coordinator", "recruiter_a"):
+        user = getattr(cast, persona)
+        loaded = as_logged_in(user)
+        fresh = get_user_model().objects.get(pk=user.pk)
+        assert type(loaded) is type(fresh)
+        assert {field.attname: getattr(loaded, field.attname) for field in fresh._meta.concrete_fields} == {
+            field.attname: getattr(fresh, field.attname) for field in fresh._meta.concrete_fields
+        }
+        assert not loaded.has_confirmed_device
+    assert as_logged_in(cast.recruiter_a).membership_list == [(cast.org_a.pk, "recruiter")]
+
+
+def test_the_login_backend_finds_nobody_for_an_unknown_or_inactive_id(cast):
+    backend = PasserelleModelBackend()
+    assert backend.get_user(10**9) is None
+    assert backend.get_user("not-an-id") is None
+    cast.recruiter_a.is_active = False
+    cast.recruiter_a.save(update_fields=["is_active"])
+    assert backend.get_user(cast.recruiter_a.pk) is None
+    assert backend.get_user(str(cast.recruiter_b.pk)).pk == cast.recruiter_b.pk
+
+
+def session_choices(client) -> set[str]:
+    cl = client.get(reverse(CHANGELIST)).context["cl"]
+    spec = next(spec for spec in cl.filter_specs if getattr(spec, "field_path", "") == "posting__session")
+    return {label for _pk, label in spec.lookup_choices}
+
+
+def test_the_cached_session_filter_follows_the_reach(cast, client, applications):
+    client.force_login(cast.recruiter_a, backend=BACKEND)
+    before = session_choices(client)
+    assert str(cast.session) in before
+
+    other_programme = (
+        f.make_programme(operator=cast.org_b) if hasattr(f, "make_programme") else cast.programme
+    )
+    new_session = f.make_session(programme=other_programme, name="Session nouvelle")
+    f.published_posting(session=new_session, organisations={"host": cast.org_a})
+    assert str(new_session) in session_choices(client)
+
+    # Another organisation's user, same postings' version: their own choices, not the recruiter's.
+    client.force_login(cast.recruiter_b, backend=BACKEND)
+    assert session_choices(client) == {
+        str(session)
+        for session in type(cast.session)
+        .objects.visible_to(as_logged_in(cast.recruiter_b))
+        .select_related("programme")
+    }
+
+
+def test_a_recruiter_whose_organisation_has_no_posting_sees_an_empty_list(cast, client, applications):
+    lonely = f.make_staff("recruteur-seul", organisation=f.make_organisation())
+    lonely.user_permissions.add(Permission.objects.get(codename="view_application"))
+    client.force_login(lonely, backend=BACKEND)
+
+    assert not Application.objects.visible_to_listed(as_logged_in(lonely)).exists()
+    response = client.get(reverse(CHANGELIST))
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 0
