@@ -97,10 +97,14 @@ def test_a_deadline_passing_during_the_day_closes_the_card_and_the_page(visitor,
 def test_the_days_left_count_down_from_one_day_to_the_next(visitor, monkeypatch):
     now = timezone.localtime().replace(hour=12, minute=0)
     travel(monkeypatch, now)
+    # Signed in again after each jump: the session, opened at the real time, has expired by the clock of the
+    # jump (SESSION_COOKIE_AGE), and an anonymous visitor would be served the page cache, which lasts real seconds.
+    visitor.force_login(f.make_user())
     posting = f.published_posting(deadline=now + timedelta(days=10))
     assert "encore 10 jours" in listing(visitor) and "encore 10 jours" in page(visitor, posting)
 
     travel(monkeypatch, now + timedelta(days=1))
+    visitor.force_login(f.make_user())
 
     assert "encore 9 jours" in listing(visitor)
     assert "encore 9 jours" in page(visitor, posting)
