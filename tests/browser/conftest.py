@@ -209,3 +209,14 @@ def run_axe(page, *, rules: list[str] | None = None) -> list[dict]:
 
 def page_width(page) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
+
+
+def shoot(browsing, name: str) -> None:
+    """Check that the page does not scroll sideways, and write docs/screenshots/<name>-<desktop|phone>.png when
+    asked (PASSERELLE_SCREENSHOTS=1), so that CI changes no file."""
+    viewport = browsing.page.viewport_size
+    assert page_width(browsing.page) <= viewport["width"], f"{name} scrolls sideways"
+    if os.environ.get("PASSERELLE_SCREENSHOTS") == "1":
+        suffix = "phone" if viewport["width"] < 600 else "desktop"
+        folder = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+        browsing.page.screenshot(path=folder / f"{name}-{suffix}.png", full_page=True)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from postings import search
 from postings.models import Posting
 from tests import factories as f
-from tests.browser.conftest import PHONE, Browsing, page_width
+from tests.browser.conftest import PHONE, Browsing, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
@@ -34,19 +34,6 @@ def common_word(transactional_db, monkeypatch):
             summary="Accompagnement des personnes exilées.",
             deadline=now + timedelta(days=10 + n),
         )
-
-
-def _shoot(browsing, name: str) -> None:
-    """docs/screenshots/<name>.png, rewritten only when asked (PASSERELLE_SCREENSHOTS=1), so CI changes no file."""
-    import os
-    from pathlib import Path
-
-    viewport = browsing.page.viewport_size
-    assert page_width(browsing.page) <= viewport["width"], f"{name} scrolls sideways"
-    if os.environ.get("PASSERELLE_SCREENSHOTS") == "1":
-        suffix = "phone" if viewport["width"] < 600 else "desktop"
-        folder = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-        browsing.page.screenshot(path=folder / f"{name}-{suffix}.png", full_page=True)
 
 
 def _search_a_common_word(browsing) -> None:
@@ -81,7 +68,7 @@ def test_a_candidate_searches_a_common_word_and_narrows_it_with_a_filter(browsin
     # The posting with the word in its title comes first, then the others by deadline.
     cards = results.get_by_role("heading", level=3).all_inner_texts()
     assert cards[:3] == ["Accompagnement des familles", "Mission 0", "Mission 1"]
-    _shoot(browsing, "broad-search")
+    shoot(browsing, "broad-search")
 
     page.get_by_role("link", name="2", exact=True).click()
     assert page.get_by_role("region", name=re.compile(r"offres?$")).get_by_role(
@@ -102,7 +89,7 @@ def test_a_broad_search_reads_well_on_a_phone(browser, live_server, common_word)
         phone.goto("/?q=accompagnement")  # on a phone the filters are folded away; a shared link, then
         heading = phone.page.get_by_role("heading", level=2, name=f"Plus de {BROAD_RESULTS} offres")
         assert heading.is_visible()
-        _shoot(phone, "broad-search")
+        shoot(phone, "broad-search")
         assert phone.problems == []
     finally:
         phone.close()

@@ -10,6 +10,7 @@ from django.core import mail
 from applications.models import Answer, Application, Outcome, ReplyTemplate
 from organisations.models import Membership
 from tests import factories as f
+from tests.browser.conftest import shoot
 
 pytestmark = pytest.mark.browser
 
@@ -196,22 +197,9 @@ def test_a_recruiter_creates_previews_and_publishes_a_posting(browsing, demo_rec
     finally:
         visitor.close()
     assert browsing.problems == []
+
+
 # Receiving, reading, answering and exporting an application (issue 13, sections 2 to 4) ------------------
-
-
-def _shoot(browsing, name: str) -> None:
-    """docs/screenshots/<name>.png, rewritten only when asked (PASSERELLE_SCREENSHOTS=1), so CI changes no file."""
-    import os
-    from pathlib import Path
-
-    from tests.browser.conftest import page_width
-
-    viewport = browsing.page.viewport_size
-    assert page_width(browsing.page) <= viewport["width"], f"{name} scrolls sideways"
-    if os.environ.get("PASSERELLE_SCREENSHOTS") == "1":
-        suffix = "phone" if viewport["width"] < 600 else "desktop"
-        folder = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-        browsing.page.screenshot(path=folder / f"{name}-{suffix}.png", full_page=True)
 
 
 def _apply_as_a_candidate(browsing, posting) -> Application:
@@ -278,7 +266,7 @@ def test_a_recruiter_receives_reads_answers_with_a_personal_line_and_exports_xls
     # The dashboard counts it as waiting for an answer, with a readable chart.
     assert page.locator("#unanswered-count").inner_text() == "2"
     assert page.locator(".passerelle-chart-x span").count() == 3
-    _shoot(browsing, "admin-dashboard")
+    shoot(browsing, "admin-dashboard")
 
     search(browsing, application.reference)
     page.locator("#result_list tbody tr").get_by_role("link", name=application.reference).click()
@@ -289,7 +277,7 @@ def test_a_recruiter_receives_reads_answers_with_a_personal_line_and_exports_xls
     assert content.get_by_role("link", name="Télécharger le CV").count() == 1
     for raw in ("AF", "fr :", "en :"):
         assert raw not in page.locator(".field-country_name, .field-languages_declared").all_inner_texts()
-    _shoot(browsing, "admin-application")
+    shoot(browsing, "admin-application")
 
     page.get_by_role("link", name="Répondre").click()
     shortlist = ReplyTemplate.objects.get(outcome=Outcome.SHORTLISTED, language="fr")
@@ -299,7 +287,7 @@ def test_a_recruiter_receives_reads_answers_with_a_personal_line_and_exports_xls
     body = page.locator("#preview-body").inner_text()
     assert "Nous vous appellerons jeudi pour fixer un entretien." in body
     assert page.locator("#preview-reply-to").inner_text() == "recrutement@org-a.example"
-    _shoot(browsing, "admin-reply")
+    shoot(browsing, "admin-reply")
     page.get_by_role("button", name="Envoyer cette réponse").click()
 
     assert page.locator(".messagelist").inner_text().strip() == "Réponse envoyée à amina.haidari@example.org."
@@ -337,7 +325,7 @@ def test_a_coordinator_filters_by_session_and_hands_over_the_xlsx(browsing, rece
     page.locator("#changelist-filter").get_by_role("link", name=re.compile("Session 24")).click()
     page.wait_for_url("**posting__session__id__exact=*")
     assert page.locator("#result_list tbody tr").count() == 1
-    _shoot(browsing, "admin-applications-session")
+    shoot(browsing, "admin-applications-session")
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Exporter XLSX").click()
@@ -365,12 +353,12 @@ def test_the_dashboard_and_the_reply_page_fit_a_phone(phone, reception):
     # The table scrolls inside its box; its headers never wrap.
     header = page.locator("#open-postings thead th").nth(2)
     assert header.evaluate("th => getComputedStyle(th).whiteSpace") == "nowrap"
-    _shoot(phone, "admin-dashboard")
+    shoot(phone, "admin-dashboard")
 
     phone.goto(f"/admin/applications/application/{application.pk}/repondre/")
     page.get_by_role("button", name="Voir l’aperçu").click()
     page.locator("#preview-body").wait_for()
-    _shoot(phone, "admin-reply")
+    shoot(phone, "admin-reply")
     assert phone.problems == []
 
 
@@ -398,7 +386,7 @@ def test_a_recruiter_finds_a_posting_by_its_title_in_the_filter_and_sees_its_app
         rows = page.locator("#result_list tbody tr")
         assert rows.count() == 1
         assert "Tesfaye" in rows.inner_text()
-        _shoot(session, "admin-applications-posting-filter")
+        shoot(session, "admin-applications-posting-filter")
         assert session.problems == []
     finally:
         session.close()
