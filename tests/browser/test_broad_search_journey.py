@@ -90,6 +90,11 @@ def test_a_broad_search_reads_well_on_a_phone(browser, live_server, common_word)
         heading = phone.page.get_by_role("heading", level=2, name=f"Plus de {BROAD_RESULTS} offres")
         assert heading.is_visible()
         shoot(phone, "broad-search")
+        phone.goto("/en/?q=accompagnement")
+        assert phone.page.get_by_role(
+            "heading", level=2, name=f"More than {BROAD_RESULTS} postings"
+        ).is_visible()
+        shoot(phone, "broad-search-en")
         assert phone.problems == []
     finally:
         phone.close()
