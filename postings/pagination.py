@@ -3,7 +3,8 @@
 import math
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Func, IntegerField, QuerySet, Subquery
+from django.db.models import Count, Func, IntegerField, QuerySet, Subquery, Window
+from django.db.models.sql.where import WhereNode
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -20,9 +21,10 @@ def paginate_with_total(queryset: QuerySet, per_page: int, page_param: str | Non
     non-numeric page shows page 1 and a page past the end shows the last page, each with a notice; only that
     second case costs a COUNT query.
 
-    A queryset ordered on an annotation (a search's relevance, postings/search.py) is paged by primary key:
-    PostgreSQL sorts the matches' keys and order values alone, then reads the page's rows in full and joins
-    their relations, instead of carrying every match's wide row and joins through the sort.
+    A queryset ordered on an annotation (a search's relevance, postings/search.py) is paged by primary key, in
+    two queries: PostgreSQL sorts the matches' keys and order values alone, counting them on the way, then
+    reads the page's rows in full and joins their relations, instead of carrying every match's wide row and
+    joins through the sort.
     """
     notices: list[str] = []
     number = _requested_page(page_param, notices)
@@ -42,9 +44,26 @@ def paginate_with_total(queryset: QuerySet, per_page: int, page_param: str | Non
     def fetch(page_number: int) -> list:
         offset = (page_number - 1) * per_page
         if by_key:
-            page_keys = queryset.values("pk")[offset : offset + per_page]
-            return list(queryset.filter(pk__in=page_keys).annotate(total_results=total_results))
+            return fetch_by_key(offset)
         return list(queryset.annotate(total_results=total_results)[offset : offset + per_page])
+
+    def fetch_by_key(offset: int) -> list:
+        # Sorting on an annotation reads every match anyway: the window COUNT rides along with that one scan,
+        # where the COUNT subquery read the matches a second time (bench/NOTES.md, "Search, session 6").
+        keyed = list(
+            queryset.annotate(total_results=Window(Count("*")))
+            .values_list("pk", "total_results")[offset : offset + per_page]
+        )
+        if not keyed:
+            return []
+        # The page's rows by key alone: with the search's condition beside the keys, PostgreSQL (which has no
+        # statistics on the vectors) would read every match through the full-text index to find them.
+        by_keys = queryset._chain()
+        by_keys.query.where = WhereNode()
+        rows = list(by_keys.filter(pk__in=[pk for pk, _total in keyed]))
+        for row in rows:
+            row.total_results = keyed[0][1]
+        return rows
 
     rows = fetch(number) if number <= MAX_PAGE_NUMBER else []
     if rows:
