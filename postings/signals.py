@@ -4,6 +4,7 @@ Signals (not calls in each save) because the rows change through many paths: adm
 loaddata, the demo and reference commands, model methods.
 """
 
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from organisations.models import Organisation
@@ -36,7 +37,18 @@ WATCHED = (
 )
 
 
-def _bump(**kwargs) -> None:
+def _bump(using=None, **kwargs) -> None:
+    cache.bump()
+    # Once more when the change commits: a request that read the rows between the first bump and the commit
+    # (the old rows, under the new version) would otherwise keep them cached until the next change. The
+    # postings a recruiter reaches are cached this way (applications.models.postings_in_reach). One callback
+    # per transaction, however many rows it saves (a rolled-back savepoint drops its callbacks).
+    pending = transaction.get_connection(using).run_on_commit
+    if not any(callback is _bump_at_commit for _savepoints, callback, _robust in pending):
+        transaction.on_commit(_bump_at_commit, using=using)
+
+
+def _bump_at_commit() -> None:
     cache.bump()
 
 

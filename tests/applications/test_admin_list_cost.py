@@ -209,3 +209,23 @@ def test_the_cached_reach_follows_roles_memberships_and_programmes(cast, client)
     cast.programme.operator = cast.org_b
     cast.programme.save()
     assert listed(client) == set()
+
+
+
+@pytest.mark.django_db(transaction=True)  # a real commit
+def test_a_change_of_reach_bumps_the_postings_version_again_when_it_commits(cast):
+    """A request reading the reach between a change's save and its commit caches the old rows under the new
+    version; the second bump, at commit (one per transaction), leaves that entry behind."""
+    from django.db import connection, transaction
+
+    from postings import cache as postings_cache
+    from postings.models import PostingOrganisation
+
+    with transaction.atomic():
+        PostingOrganisation.objects.create(
+            posting=cast.posting_b, organisation=cast.org_a, role=PostingOrganisation.Role.LOCAL_PARTNER
+        )
+        f.published_posting(organisations={"host": cast.org_a})  # more rows, the same transaction
+        before_commit = postings_cache.version()
+        assert len(connection.run_on_commit) == 1
+    assert postings_cache.version() != before_commit
