@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import get_last_value_from_parameters
 from django.utils.translation import gettext
 
-from organisations.models import reach_of
+from applications.models import reach_cache_key
 from postings import cache as postings_cache
 from postings.admin import SessionReachListFilter
 from postings.models import Posting
@@ -117,14 +117,8 @@ class SessionListFilter(SessionReachListFilter):
         user = request.user
         if user.is_superuser or getattr(user, "membership_list", None) is None:
             return super().field_choices(field, request, model_admin)
-        member_ids, coordinated_ids = reach_of(user)
-        key = postings_cache.key(
-            "admin-session-filter",
-            ",".join(map(str, sorted(member_ids))),
-            ",".join(map(str, sorted(coordinated_ids))),
-        )
         return postings_cache.memoized(
-            key,
+            reach_cache_key("admin-session-filter", user),
             lambda: super(SessionListFilter, self).field_choices(field, request, model_admin),
             self.cache_seconds,
         )

@@ -98,14 +98,19 @@ def postings_in_reach(user, limit: int) -> list[int]:
 
     if getattr(user, "membership_list", None) is None:
         return read()
+    return cache.get_or_set(reach_cache_key("reach", user, limit), read, timeout=REACH_CACHE_SECONDS)
+
+
+def reach_cache_key(name: str, user, *parts) -> str:
+    """A cache key for what a user's reach determines: the postings' version (`postings.cache.key`) with the
+    user's organisations and the organisations they coordinate, from their loaded memberships."""
     member_ids, coordinated_ids = reach_of(user)
-    key = postings_cache.key(
-        "reach",
+    return postings_cache.key(
+        name,
         ",".join(map(str, sorted(member_ids))),
         ",".join(map(str, sorted(coordinated_ids))),
-        limit,
+        *parts,
     )
-    return cache.get_or_set(key, read, timeout=REACH_CACHE_SECONDS)
 
 
 class ApplicationQuerySet(models.QuerySet):
