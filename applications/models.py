@@ -87,7 +87,7 @@ def postings_in_reach(user, limit: int) -> list[int]:
 
     For a user loaded with their memberships (`config.auth`), kept in the cache under the postings' version
     and the user's organisations, like the session filter's choices: reading them was a third of the list
-    page's database time at 100k postings (bench/NOTES.md, "Admin list, session 6"). Everything the rule reads
+    page's database time at 100k postings (bench/NOTES.md, "Session 6"). Everything the rule reads
     (postings, their organisations' roles, sessions, programmes and their operators) bumps that version when
     saved or deleted (`postings.signals`), and the memberships are part of the key, so a change of reach shows
     on the next request. Other users (a user object built by hand) read the rule each time.

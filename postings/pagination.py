@@ -49,7 +49,7 @@ def paginate_with_total(queryset: QuerySet, per_page: int, page_param: str | Non
 
     def fetch_by_key(offset: int) -> list:
         # Sorting on an annotation reads every match anyway: the window COUNT rides along with that one scan,
-        # where the COUNT subquery read the matches a second time (bench/NOTES.md, "Search, session 6").
+        # where the COUNT subquery read the matches a second time (bench/NOTES.md, "Session 6").
         keyed = list(
             queryset.annotate(total_results=Window(Count("*")))
             .values_list("pk", "total_results")[offset : offset + per_page]
