@@ -34,12 +34,13 @@ from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
 from django.db.models import QuerySet
 from django.db.models.constants import LOOKUP_SEP
-from django.db.models.sql.where import WhereNode
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
+
+from postings.pagination import rows_by_keys
 
 # A row's change URL is this one with the row's primary key in place of the sample's.
 SAMPLE_PK = 0
@@ -189,14 +190,8 @@ class FastRowsChangeList(ChangeList):
         Finding a page's rows walks the list's order until enough match the filters; with the ids alone
         that walk stays in one index, and the per-row work (annotations, joins) runs for the page only.
         """
-        ids = list(page.values_list("pk", flat=True))
-        rows_query = page._chain()
-        rows_query.query.clear_limits()
-        rows_query.query.clear_ordering(force=True)
         # The ids come from the list's own query (reach, filters, search): the rows need only those ids.
-        rows_query.query.where = WhereNode()
-        rows = {row.pk: row for row in rows_query.filter(pk__in=ids)}
-        return [rows[pk] for pk in ids if pk in rows]
+        return rows_by_keys(page, list(page.values_list("pk", flat=True)))
 
     def handles_rows(self) -> bool:
         return not (self.formset or self.is_popup or self.to_field or self.list_display_links is None)

@@ -56,11 +56,7 @@ def paginate_with_total(queryset: QuerySet, per_page: int, page_param: str | Non
         )
         if not keyed:
             return []
-        # The page's rows by key alone: with the search's condition beside the keys, PostgreSQL (which has no
-        # statistics on the vectors) would read every match through the full-text index to find them.
-        by_keys = queryset._chain()
-        by_keys.query.where = WhereNode()
-        rows = list(by_keys.filter(pk__in=[pk for pk, _total in keyed]))
+        rows = rows_by_keys(queryset, [pk for pk, _total in keyed])
         for row in rows:
             row.total_results = keyed[0][1]
         return rows
@@ -119,6 +115,23 @@ def paginate_broad_search(
     paginator = Paginator(queryset, per_page)
     paginator.count = matches.total  # a cached_property: no COUNT query
     return Page(list(shown[offset:end]), number, paginator), notices, matches.more
+
+
+def rows_by_keys(queryset: QuerySet, keys: list) -> list:
+    """The rows of `queryset` with these primary keys, in the keys' order, each once: a page whose keys the
+    queryset itself chose, read with its annotations, related rows and deferred fields.
+
+    The rows are read by key alone, without the queryset's conditions: beside the keys, PostgreSQL would
+    evaluate those through their own index (a search's full-text index, which has no statistics: every match
+    read again). A join that a condition brought stays in the query without it; every key's row passed that
+    join already, and a many-to-many one (a theme) may repeat a row, kept once here.
+    """
+    by_keys = queryset._chain()
+    by_keys.query.clear_limits()
+    by_keys.query.clear_ordering(force=True)
+    by_keys.query.where = WhereNode()
+    rows = {row.pk: row for row in by_keys.filter(pk__in=keys)}
+    return [rows[key] for key in keys if key in rows]
 
 
 def _requested_page(page_param: str | None, notices: list[str]) -> int:

@@ -100,3 +100,18 @@ def test_a_search_without_relevance_is_paged_in_deadline_order(db, django_assert
 
     assert [p.title for p in page.object_list] == ["Accueil 3", "Accueil 6"]
     assert page.paginator.count == 3
+
+
+@pytest.mark.postgres
+def test_a_ranked_search_with_a_theme_lists_each_posting_once(client):
+    """The theme filter joins the postings' themes: a posting with two themes is still one result."""
+    if connection.vendor != "postgresql":
+        pytest.skip("Relevance is PostgreSQL's")
+    asylum, housing = f.make_theme("Asile"), f.make_theme("Logement")
+    both = f.published_posting(title="Accueil et hébergement", themes=[asylum, housing])
+    one = f.published_posting(title="Accueil de jour", summary="Accueil des personnes.", themes=[asylum])
+
+    response = client.get("/", {"q": "accueil", "theme": asylum.slug, "sort": "relevance"})
+
+    assert [posting.pk for posting in response.context["postings"]] == [both.pk, one.pk]
+    assert response.context["paginator"].count == 2
