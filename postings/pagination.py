@@ -4,7 +4,6 @@ import math
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Func, IntegerField, QuerySet, Subquery, Window
-from django.db.models.sql.where import WhereNode
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -21,45 +20,32 @@ def paginate_with_total(queryset: QuerySet, per_page: int, page_param: str | Non
     non-numeric page shows page 1 and a page past the end shows the last page, each with a notice; only that
     second case costs a COUNT query.
 
-    A queryset ordered on an annotation (a search's relevance, postings/search.py) is paged by primary key, in
-    two queries: PostgreSQL sorts the matches' keys and order values alone, counting them on the way, then
-    reads the page's rows in full and joins their relations, instead of carrying every match's wide row and
-    joins through the sort.
+    A queryset ordered on an annotation (a search's relevance, postings/search.py) is counted by a window
+    `COUNT(*) OVER ()` instead: sorting on a computed value reads every match anyway, and the count rides along
+    with that one scan, where the subquery would read the matches a second time (bench/NOTES.md, "Session 6").
+    Every match's row goes through that sort, so such a queryset should read narrow rows: the listing reads
+    four columns of each posting (its card comes from the cache).
     """
     notices: list[str] = []
     number = _requested_page(page_param, notices)
 
-    # The total as an uncorrelated scalar subquery: PostgreSQL counts once (from the indexes when it can) while
-    # the page itself stops after `per_page` rows in index order. A window COUNT would read every matching row
-    # in full before returning the first page (bench/NOTES.md).
-    total_results = Subquery(
-        queryset.order_by()
-        .annotate(total=Func(function="COUNT", template="COUNT(*)", output_field=IntegerField()))
-        .values("total")[:1],
-        output_field=IntegerField(),
-    )
-
-    by_key = _orders_on_an_annotation(queryset)
+    if _orders_on_an_annotation(queryset):
+        total_results = Window(Count("*"))
+    else:
+        # The total as an uncorrelated scalar subquery: PostgreSQL counts once (from the indexes when it can)
+        # while the page itself stops after `per_page` rows in index order. A window COUNT would read every
+        # matching row in full before returning the first page (bench/NOTES.md).
+        total_results = Subquery(
+            queryset.order_by()
+            .annotate(total=Func(function="COUNT", template="COUNT(*)", output_field=IntegerField()))
+            .values("total")[:1],
+            output_field=IntegerField(),
+        )
+    counted = queryset.annotate(total_results=total_results)
 
     def fetch(page_number: int) -> list:
         offset = (page_number - 1) * per_page
-        if by_key:
-            return fetch_by_key(offset)
-        return list(queryset.annotate(total_results=total_results)[offset : offset + per_page])
-
-    def fetch_by_key(offset: int) -> list:
-        # Sorting on an annotation reads every match anyway: the window COUNT rides along with that one scan,
-        # where the COUNT subquery read the matches a second time (bench/NOTES.md, "Session 6").
-        keyed = list(
-            queryset.annotate(total_results=Window(Count("*")))
-            .values_list("pk", "total_results")[offset : offset + per_page]
-        )
-        if not keyed:
-            return []
-        rows = rows_by_keys(queryset, [pk for pk, _total in keyed])
-        for row in rows:
-            row.total_results = keyed[0][1]
-        return rows
+        return list(counted[offset : offset + per_page])
 
     rows = fetch(number) if number <= MAX_PAGE_NUMBER else []
     if rows:
@@ -115,23 +101,6 @@ def paginate_broad_search(
     paginator = Paginator(queryset, per_page)
     paginator.count = matches.total  # a cached_property: no COUNT query
     return Page(list(shown[offset:end]), number, paginator), notices, matches.more
-
-
-def rows_by_keys(queryset: QuerySet, keys: list) -> list:
-    """The rows of `queryset` with these primary keys, in the keys' order, each once: a page whose keys the
-    queryset itself chose, read with its annotations, related rows and deferred fields.
-
-    The rows are read by key alone, without the queryset's conditions: beside the keys, PostgreSQL would
-    evaluate those through their own index (a search's full-text index, which has no statistics: every match
-    read again). A join that a condition brought stays in the query without it; every key's row passed that
-    join already, and a many-to-many one (a theme) may repeat a row, kept once here.
-    """
-    by_keys = queryset._chain()
-    by_keys.query.clear_limits()
-    by_keys.query.clear_ordering(force=True)
-    by_keys.query.where = WhereNode()
-    rows = {row.pk: row for row in by_keys.filter(pk__in=keys)}
-    return [rows[key] for key in keys if key in rows]
 
 
 def _requested_page(page_param: str | None, notices: list[str]) -> int:
