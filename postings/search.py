@@ -27,7 +27,10 @@ from operator import or_
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connections, transaction
 from django.db.models import BooleanField, Expression, ExpressionWrapper, F, Q, QuerySet
+from django.utils import timezone
 
+from postings import cache as postings_cache
+from postings import fragments
 from postings.text import fold
 
 # Longer queries are cut here: enough for any real search, and a 10 KB query string costs nothing.
@@ -146,17 +149,7 @@ def broad_matches(queryset: QuerySet, query: str, *, ranked: bool = True) -> Bro
     relevance order when `ranked` (else in deadline order: no heading matches to rank).
     """
     words = fold(clean_query(query)).split()
-    if not words or not _is_postgresql(queryset):
-        return None
-    # The match in the SELECT list, not in WHERE: tested on the sample's rows only, never through the index.
-    sample = (
-        queryset.model.objects.open_for_applications()
-        .alias(search_vector=search_vector())
-        .annotate(hit=ExpressionWrapper(Q(search_vector=search_query(query)), output_field=BooleanField()))
-        .order_by("closes_at")
-        .values_list("hit", flat=True)[:PROBE_POSTINGS]
-    )
-    if sum(sample) * BROAD_SHARE < PROBE_POSTINGS:
+    if not words or not _is_postgresql(queryset) or not _is_common(queryset.model, query, words):
         return None
     in_heading = _in_heading(queryset, words) if ranked else set()
     if len(in_heading) > BROAD_RESULTS:
@@ -167,6 +160,32 @@ def broad_matches(queryset: QuerySet, query: str, *, ranked: bool = True) -> Bro
     # More than BROAD_RESULTS: the walk may have stopped before the last match, but it holds the first
     # BROAD_RESULTS + len(in_heading) in deadline order, all that `candidates` needs.
     return BroadMatches(by_deadline, in_heading, more=len(by_deadline) > BROAD_RESULTS)
+
+
+def _is_common(model, query: str, words: list[str]) -> bool:
+    """The probe: are the query's words in at least one in BROAD_SHARE of the PROBE_POSTINGS soonest-closing
+    open postings?
+
+    The answer is kept per postings' version and day, as the cached pieces are (postings/fragments.py): the
+    same search on another page, or with another visitor's parameters, does not probe again. It only chooses
+    how the matches are read; postings closing later that day cannot make it wrong, only slower (a word that
+    became rare walks more of the deadline index, which still finds every match)."""
+    key = postings_cache.key(
+        "broad-probe", timezone.localdate().isoformat(), fragments.digest(" ".join(words))
+    )
+    if (common := fragments.get(key)) is not None:
+        return common
+    # The match in the SELECT list, not in WHERE: tested on the sample's rows only, never through the index.
+    sample = (
+        model.objects.open_for_applications()
+        .alias(search_vector=search_vector())
+        .annotate(hit=ExpressionWrapper(Q(search_vector=search_query(query)), output_field=BooleanField()))
+        .order_by("closes_at")
+        .values_list("hit", flat=True)[:PROBE_POSTINGS]
+    )
+    common = sum(sample) * BROAD_SHARE >= PROBE_POSTINGS
+    fragments.store(key, common)
+    return common
 
 
 def _in_heading(queryset: QuerySet, words: list[str]) -> set[int]:
@@ -186,7 +205,9 @@ def _reading_in_index_order(using: str):
     through a bitmap of the full-text index nor a whole-table scan. The planner cannot know how common a word
     is (the vector has no statistics, migration 0014): told nothing, it would read every match and sort them."""
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
-        cursor.execute("SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off")
+        cursor.execute(
+            "SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off"
+        )
         try:
             yield
         finally:

@@ -9,6 +9,7 @@ search broad.
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -104,6 +105,7 @@ def test_a_broad_search_lists_the_first_results_of_the_exact_order(
 ):
     broad = every_page(client, per_page, q=q, sort=sort)
     monkeypatch.setattr(search, "BROAD_SHARE", 0)
+    cache.clear()  # the probe's answer is kept per postings' version and day
     exact = every_page(client, 50, q=q, sort=sort)
 
     assert len(exact) > BROAD_RESULTS
@@ -208,6 +210,26 @@ def test_the_walk_in_deadline_order_leaves_the_planner_settings_as_they_were(
         assert cursor.fetchone()[0] == "on"
         cursor.execute("SHOW enable_sort")
         assert cursor.fetchone()[0] == "on"
+
+
+def probes(queries) -> list[str]:
+    """The probe's queries: the soonest-closing open postings, each with whether it matches."""
+    return [q["sql"] for q in queries if '"hit"' in q["sql"]]
+
+
+def test_the_probe_answer_is_kept_until_the_postings_change(client, sharing_a_word, small_limits):
+    with CaptureQueriesContext(connection) as first:
+        listing(client, q="accompagnement")
+    with CaptureQueriesContext(connection) as other_page:
+        second = listing(client, q="accompagnement", page=2, utm_source="lettre")
+    f.published_posting(title="Nouvelle mission", summary="Accompagnement.")
+    with CaptureQueriesContext(connection) as after_a_change:
+        listing(client, q="accompagnement", page=2)
+
+    assert len(probes(first)) == 1
+    assert probes(other_page) == []
+    assert results_heading(second) == f"Plus de {BROAD_RESULTS} offres"
+    assert len(probes(after_a_change)) == 1
 
 
 def test_a_broad_search_follows_a_closing_posting(client, sharing_a_word, small_limits):
