@@ -10,6 +10,10 @@ of the PostgreSQL backend serving the connection (`/proc/<pid>/schedstat`, so th
 machine), the number of queries and the wall time; it prints the medians as one JSON line. `--profile N` runs
 N more requests under cProfile and prints the functions with the most cumulative time.
 
+Public pages too: `--anonymous` sends no session, and `--fresh` adds a `utm_source` of its own to every request,
+as `bench/run.py`'s uncached scenarios do, so that the page cache never answers (e.g.
+`--anonymous --fresh --path "/?kind=volunteer&country=BE"`).
+
 Comparing two versions of the code: run this script from each checkout in turn, several times, alternating
 (`PASSERELLE_ROOT` chooses the checkout whose code is imported), and compare medians.
 """
@@ -63,6 +67,10 @@ def backend_cpu_ns() -> int:
     return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
 
 
+def with_fresh_param(path: str, number: int) -> str:
+    return f"{path}{'&' if '?' in path else '?'}utm_source=profile-{os.getpid()}-{number}"
+
+
 def one(client: Client, path: str) -> dict:
     queries = []
 
@@ -80,6 +88,8 @@ def one(client: Client, path: str) -> dict:
     db = backend_cpu_ns() - db_before
     if response.status_code != 200:
         raise SystemExit(f"{path}: HTTP {response.status_code}")
+    if response.get("X-Page-Cache") == "hit":
+        raise SystemExit(f"{path}: served by the page cache")
     return {
         "django_cpu_ms": cpu * 1000,
         "pg_cpu_ms": db / 1e6,
@@ -96,14 +106,19 @@ def main() -> None:
     parser.add_argument("--path", default="")
     parser.add_argument("--profile", type=int, default=0, help="Requests to run under cProfile afterwards.")
     parser.add_argument("--label", default=str(ROOT))
+    parser.add_argument("--anonymous", action="store_true", help="No session (a public page's visitor).")
+    parser.add_argument("--fresh", action="store_true", help="A utm_source of its own for every request.")
     args = parser.parse_args()
 
     path = args.path or reverse("admin:applications_application_changelist")
+    numbers = iter(range(10**9))
+    next_path = (lambda: with_fresh_param(path, next(numbers))) if args.fresh else (lambda: path)
     client = Client()
-    client.force_login(recruiter(), backend=BACKEND)
+    if not args.anonymous:
+        client.force_login(recruiter(), backend=BACKEND)
     for _ in range(args.warmup):
-        one(client, path)
-    runs = [one(client, path) for _ in range(args.requests)]
+        one(client, next_path())
+    runs = [one(client, next_path()) for _ in range(args.requests)]
     result = {"label": args.label, "path": path, "requests": len(runs)}
     for key in ("django_cpu_ms", "pg_cpu_ms", "wall_ms", "queries", "bytes"):
         result[key] = round(statistics.median(run[key] for run in runs), 2)
@@ -114,7 +129,7 @@ def main() -> None:
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(args.profile):
-            client.get(path)
+            client.get(next_path())
         profiler.disable()
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(60)
 
