@@ -6,7 +6,7 @@ one UNION query over the public postings (`facet_choices`), so the filter panel 
 
 from django import forms
 from django.db.models import CharField, Count, Exists, F, OuterRef, QuerySet, Value
-from django.db.models.functions import Coalesce, Concat, NullIf
+from django.db.models.functions import Coalesce, Concat, Now, NullIf
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -299,10 +299,13 @@ class PostingFilter(FilterSet):
 
         A filter whose value is not understood is left out of `cleaned_data` by the form, so it is ignored
         while the others apply; the view tells the visitor which value was ignored.
+
+        Deadlines are compared with the database's clock (`Now()`), so the SQL depends only on the values
+        chosen, and the listing keeps it per combination of values (postings/prepared.py).
         """
         data = self.form.cleaned_data
         if not data.get("closed"):
-            queryset = queryset.open_for_applications()
+            queryset = queryset.open_for_applications(now=Now())
         queryset = super().filter_queryset(queryset)
         return self.order(queryset, data.get("sort"), data.get("q"))
 
@@ -318,11 +321,22 @@ class PostingFilter(FilterSet):
         """The order (relevance or deadline) of a search of open postings with nothing else chosen, which
         `postings.pagination.paginate_broad_search` may serve when its words are in most postings; None for
         any other listing. The search form sends the deadline order unless the visitor picks relevance."""
-        data = self.form.cleaned_data
+        data = self.cleaned_data
         chosen = {name for name, value in data.items() if value not in ("", None, False)}
         if chosen != {"q", "sort"} or self.form.errors or data["sort"] not in (SORT_RELEVANCE, SORT_DEADLINE):
             return None
         return data["sort"]
+
+    @property
+    def cleaned_data(self) -> dict:
+        """The form's values, validated on first use; a value the form did not understand is left out."""
+        self.errors  # noqa: B018 (validates the form once)
+        return self.form.cleaned_data
+
+    def values_applied(self) -> tuple:
+        """Each filter's value as the listing applies it: all that the listing's SQL depends on
+        (postings/prepared.py)."""
+        return tuple(sorted((name, repr(value)) for name, value in self.cleaned_data.items()))
 
     def invalid_values(self) -> list[tuple[str, str]]:
         """(filter label, value sent) for every filter value the form did not understand."""
@@ -363,4 +377,4 @@ class PostingFilter(FilterSet):
         return queryset.filter(Exists(PostingRequirement.objects.filter(posting=OuterRef("pk"), kind=value)))
 
     def filter_closing_within(self, queryset, name, value):
-        return queryset.closing_within(int(value))
+        return queryset.closing_within(int(value), now=Now())

@@ -1,6 +1,7 @@
 """The listing's paginator: one page and the total number of results in one query, with notices for bad input."""
 
 import math
+from collections.abc import Callable
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Func, IntegerField, QuerySet, Subquery, Window
@@ -8,44 +9,41 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from postings import search
+from postings.prepared import prepared
 
 # Pages past this are "past the end" without asking the database (keeps the OFFSET within integer range).
 MAX_PAGE_NUMBER = 100_000
 
 
-def paginate_with_total(queryset: QuerySet, per_page: int, page_param: str | None) -> tuple[Page, list[str]]:
+def paginate_with_total(
+    queryset: QuerySet | Callable[[], QuerySet],
+    per_page: int,
+    page_param: str | None,
+    *,
+    key: tuple | None = None,
+) -> tuple[Page, list[str]]:
     """One page of `queryset` and the total number of results, in one query, plus notices for bad input.
 
-    The total comes from a COUNT subquery of the same query, so the listing needs no separate COUNT. A
-    non-numeric page shows page 1 and a page past the end shows the last page, each with a notice; only that
+    A non-numeric page shows page 1 and a page past the end shows the last page, each with a notice; only that
     second case costs a COUNT query.
 
-    A queryset ordered on an annotation (a search's relevance, postings/search.py) is counted by a window
-    `COUNT(*) OVER ()` instead: sorting on a computed value reads every match anyway, and the count rides along
-    with that one scan, where the subquery would read the matches a second time (bench/NOTES.md, "Session 6").
-    Every match's row goes through that sort, so such a queryset should read narrow rows: the listing reads
-    four columns of each posting (its card comes from the cache).
+    With a `key` (everything the queryset's SQL depends on), `queryset` is a function that builds it, called
+    only when that key and page are new in this process: the page's SQL is compiled once and run again for
+    the next request with the same values (postings/prepared.py).
     """
+    build = queryset if callable(queryset) else lambda: queryset
     notices: list[str] = []
     number = _requested_page(page_param, notices)
 
-    if _orders_on_an_annotation(queryset):
-        total_results = Window(Count("*"))
-    else:
-        # The total as an uncorrelated scalar subquery: PostgreSQL counts once (from the indexes when it can)
-        # while the page itself stops after `per_page` rows in index order. A window COUNT would read every
-        # matching row in full before returning the first page (bench/NOTES.md).
-        total_results = Subquery(
-            queryset.order_by()
-            .annotate(total=Func(function="COUNT", template="COUNT(*)", output_field=IntegerField()))
-            .values("total")[:1],
-            output_field=IntegerField(),
-        )
-    counted = queryset.annotate(total_results=total_results)
-
     def fetch(page_number: int) -> list:
         offset = (page_number - 1) * per_page
-        return list(counted[offset : offset + per_page])
+
+        def page_query() -> QuerySet:
+            return with_total(build())[offset : offset + per_page]
+
+        if key is None:
+            return list(page_query())
+        return prepared((*key, per_page, page_number), page_query).fetch()
 
     rows = fetch(number) if number <= MAX_PAGE_NUMBER else []
     if rows:
@@ -53,7 +51,7 @@ def paginate_with_total(queryset: QuerySet, per_page: int, page_param: str | Non
     elif number == 1:
         total = 0
     else:
-        total = queryset.count()
+        total = build().count()
         last = max(1, math.ceil(total / per_page))
         notices.append(
             _("La page %(page)s n'existe pas : voici la dernière page (%(last)s).")
@@ -61,9 +59,34 @@ def paginate_with_total(queryset: QuerySet, per_page: int, page_param: str | Non
         )
         number = last
         rows = fetch(number) if total else []
-    paginator = Paginator(queryset, per_page)
-    paginator.count = total  # a cached_property: set from the COUNT subquery instead of querying again
+    paginator = Paginator((), per_page)
+    paginator.count = total  # a cached_property: set from the page's own query instead of querying again
     return Page(rows, number, paginator), notices
+
+
+def with_total(queryset: QuerySet) -> QuerySet:
+    """`queryset` with the number of its rows on each row, as `total_results`, computed in the same query.
+
+    The total is an uncorrelated COUNT subquery: PostgreSQL counts once (from the indexes when it can) while
+    the page itself stops after its rows in index order. A window COUNT would read every matching row in full
+    before returning the first page (bench/NOTES.md).
+
+    A queryset ordered on an annotation (a search's relevance, postings/search.py) is counted by a window
+    `COUNT(*) OVER ()` instead: sorting on a computed value reads every match anyway, and the count rides along
+    with that one scan, where the subquery would read the matches a second time (bench/NOTES.md, "Session 6").
+    Every match's row goes through that sort, so such a queryset should read narrow rows: the listing reads
+    four columns of each posting (its card comes from the cache).
+    """
+    if _orders_on_an_annotation(queryset):
+        return queryset.annotate(total_results=Window(Count("*")))
+    return queryset.annotate(
+        total_results=Subquery(
+            queryset.order_by()
+            .annotate(total=Func(function="COUNT", template="COUNT(*)", output_field=IntegerField()))
+            .values("total")[:1],
+            output_field=IntegerField(),
+        )
+    )
 
 
 def paginate_broad_search(

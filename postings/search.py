@@ -148,9 +148,9 @@ def broad_matches(queryset: QuerySet, query: str, *, ranked: bool = True) -> Bro
     full-text index. `queryset` is the listing's: open postings matching `query`, nothing else filtered, in
     relevance order when `ranked` (else in deadline order: no heading matches to rank).
     """
-    words = fold(clean_query(query)).split()
-    if not words or not _is_postgresql(queryset) or not _is_common(queryset.model, query, words):
+    if not is_broad(queryset, query):
         return None
+    words = fold(clean_query(query)).split()
     in_heading = _in_heading(queryset, words) if ranked else set()
     if len(in_heading) > BROAD_RESULTS:
         return None
@@ -160,6 +160,12 @@ def broad_matches(queryset: QuerySet, query: str, *, ranked: bool = True) -> Bro
     # More than BROAD_RESULTS: the walk may have stopped before the last match, but it holds the first
     # BROAD_RESULTS + len(in_heading) in deadline order, all that `candidates` needs.
     return BroadMatches(by_deadline, in_heading, more=len(by_deadline) > BROAD_RESULTS)
+
+
+def is_broad(queryset: QuerySet, query: str) -> bool:
+    """Whether `query` is a broad search of `queryset`'s model (PostgreSQL only), without evaluating it."""
+    words = fold(clean_query(query)).split()
+    return bool(words) and _is_postgresql(queryset) and _is_common(queryset.model, query, words)
 
 
 def _is_common(model, query: str, words: list[str]) -> bool:

@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
-from postings import fragments
+from postings import fragments, search
 from postings.eligibility import age_range
 from postings.filters import SORT_RELEVANCE, PostingFilter
 from postings.models import Posting, PostingOrganisation, Session
@@ -137,7 +137,10 @@ class PostingListView(ListView):
         self.notices: list[str] = []
         # Always bound (even to an empty query string) so that the default "open only" rule and order apply.
         self.filterset = PostingFilter(request.GET, queryset=Posting.objects.published(), request=request)
-        return super().get(request, *args, **kwargs)
+        # The page's postings come from paginate_queryset(), which builds the filtered queryset only when its
+        # SQL is not kept yet for these values (postings/prepared.py).
+        self.object_list = None
+        return self.render_to_response(self.get_context_data())
 
     def get_queryset(self):
         # What the page needs besides the cards, whose rendered HTML is cached (`cards`): the columns of a
@@ -157,13 +160,17 @@ class PostingListView(ListView):
         return self.paginate_by
 
     def paginate_queryset(self, queryset, page_size):
+        filterset = self.filterset
         page_param = self.request.GET.get(self.page_kwarg)
         broad = None
-        if order := self.filterset.plain_search_order():
-            query = self.filterset.form.cleaned_data["q"]
-            broad = paginate_broad_search(queryset, query, page_size, page_param, ranked=order == SORT_RELEVANCE)
+        order = filterset.plain_search_order()
+        if order and search.is_broad(filterset.queryset, query := filterset.cleaned_data["q"]):
+            broad = paginate_broad_search(
+                self.get_queryset(), query, page_size, page_param, ranked=order == SORT_RELEVANCE
+            )
         if broad is None:
-            page, notices = paginate_with_total(queryset, page_size, page_param)
+            key = ("listing", filterset.queryset.db, *filterset.values_applied())
+            page, notices = paginate_with_total(self.get_queryset, page_size, page_param, key=key)
             self.more_results = False
         else:
             page, notices, self.more_results = broad
@@ -192,7 +199,7 @@ class PostingListView(ListView):
             more_than=number_format(context["paginator"].count, force_grouping=True) if self.more_results else "",
             page_links=pagination_links(context["page_obj"], filterset.query_params),
             per_page_choices=PER_PAGE_CHOICES,
-            include_closed=bool(filterset.form.cleaned_data.get("closed")),
+            include_closed=bool(filterset.cleaned_data.get("closed")),
             is_filtered=any(
                 value
                 for key, value in filterset.query_params.items()
