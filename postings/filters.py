@@ -4,6 +4,8 @@ Options of the data-driven filters (themes, organisations, sessions, countries, 
 one UNION query over the public postings (`facet_choices`), so the filter panel costs a single query.
 """
 
+import copy
+
 from django import forms
 from django.db.models import CharField, Count, Exists, F, OuterRef, QuerySet, Value
 from django.db.models.functions import Coalesce, Concat, Now, NullIf
@@ -167,6 +169,46 @@ class SharedChoices(tuple):
         return self
 
 
+class FilterCopies(dict):
+    """PostingFilter's filters, which django-filter deep-copies for every filterset it builds: every label,
+    widget class, choice and bound method of every filter, ~0.4 ms of each listing request (bench/NOTES.md,
+    "Session 7"). A filterset changes its filters in three places only: their `model` and `parent` (set by
+    django-filter), and their `extra["choices"]` (the facets, PostingFilter.__init__). So each filter is copied
+    with its own `extra`, and its method is bound to the copy, not to the class's filter."""
+
+    def __deepcopy__(self, memo):
+        return {name: _own_copy(base) for name, base in self.items()}
+
+
+def _own_copy(base):
+    own = copy.copy(base)
+    own.extra = dict(base.extra)
+    if base.method is not None:
+        own.method = base.method  # a FilterMethod of its own, which resolves the method on the copy's parent
+    return own
+
+
+class FieldCopies(dict):
+    """A filter form class's fields, which Django deep-copies for every form. The same copies, made without
+    `copy.deepcopy`'s generic walk: each field and its widget copied, with their own attributes, error
+    messages and validators, as Field.__deepcopy__ and Widget.__deepcopy__ make them; the choices are tuples
+    the form never changes (the facets are SharedChoices)."""
+
+    def __deepcopy__(self, memo):
+        return {name: _field_copy(field) for name, field in self.items()}
+
+
+def _field_copy(field):
+    own = copy.copy(field)
+    own.widget = widget = copy.copy(field.widget)
+    widget.attrs = field.widget.attrs.copy()
+    if hasattr(widget, "choices"):
+        widget.choices = copy.copy(field.widget.choices)
+    own.error_messages = field.error_messages.copy()
+    own.validators = field.validators[:]
+    return own
+
+
 class PostingFilter(FilterSet):
     # widgets.Select: the same markup as Django's Select, without a template include per option.
     q = CharFilter(label=_("Mots-clés"), method="filter_search")
@@ -272,6 +314,7 @@ class PostingFilter(FilterSet):
             return super().get_form_class()
         if (form_class := _form_classes.get(key)) is None:
             form_class = super().get_form_class()
+            form_class.base_fields = FieldCopies(form_class.base_fields)
             if len(_form_classes) >= 16:
                 _form_classes.clear()
             _form_classes[key] = form_class
@@ -378,3 +421,6 @@ class PostingFilter(FilterSet):
 
     def filter_closing_within(self, queryset, name, value):
         return queryset.closing_within(int(value), now=Now())
+
+
+PostingFilter.base_filters = FilterCopies(PostingFilter.base_filters)

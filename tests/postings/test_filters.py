@@ -246,6 +246,30 @@ def test_a_request_builds_its_filter_form_without_copying_the_facet_choices(clie
     ]
 
 
+def test_two_listings_at_once_never_share_a_filter_or_a_field(rf, board):
+    """Each filterset's filters and form fields are copies of its own (filters.FilterCopies, FieldCopies):
+    one request's filter methods, options and widgets never reach another's."""
+    from postings.filters import PostingFilter
+
+    first = PostingFilter(rf.get("/", {"theme": "frontieres"}).GET, queryset=Posting.objects.published())
+    second = PostingFilter(rf.get("/", {"theme": "villes"}).GET, queryset=Posting.objects.published())
+    first.form.fields["kind"].widget.attrs["class"] = "form-select"
+    first.filters["theme"].extra["choices"] = [("frontieres", "Frontières")]
+
+    for name, base in PostingFilter.base_filters.items():
+        assert first.filters[name] is not base and first.filters[name] is not second.filters[name]
+        assert first.filters[name].parent is first and second.filters[name].parent is second
+    for name in first.form.fields:
+        assert first.form.fields[name] is not second.form.fields[name]
+        assert first.form.fields[name].widget is not second.form.fields[name].widget
+    assert "class" not in second.form.fields["kind"].widget.attrs
+    assert "choices" not in PostingFilter.base_filters["theme"].extra
+    assert len(second.filters["theme"].extra["choices"]) == 2
+    # Each filterset's theme filter calls its own filterset's method, with its own value.
+    assert [p.title for p in first.qs] == ["Observatoire Littoral"]
+    assert [p.title for p in second.qs] == ["Villes accueillantes Liège"]
+
+
 def listing_plan(client, params: dict[str, str]) -> str:
     """PostgreSQL's plan for the listing's page query, as a visitor's request runs it."""
     if connection.vendor != "postgresql":
