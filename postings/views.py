@@ -11,8 +11,10 @@ from django.template.defaulttags import querystring
 from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.text import Truncator
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
@@ -127,8 +129,21 @@ def pagination_links(page: Page, params) -> dict:
     }
 
 
+def invalid_filter_notice(label: str, value: str) -> SafeString:
+    """What the listing says of a filter value its form did not understand."""
+    return mark_safe(
+        _(
+            "Le filtre « %(label)s » n'a pas reconnu la valeur « %(value)s » : ce filtre est ignoré, les "
+            "autres s'appliquent."
+        )
+        % {"label": escape(label), "value": escape(Truncator(value).chars(60))}
+    )
+
+
 class PostingListView(ListView):
     http_method_names = ["get", "head", "options"]  # a public page reads, never writes
+    # templates/jinja2/postings/posting_list.html: Jinja2 writes this page several times faster (config/jinja2.py).
+    template_engine = "jinja2"
     template_name = "postings/posting_list.html"
     context_object_name = "postings"
     paginate_by = PER_PAGE_CHOICES[0]
@@ -187,16 +202,22 @@ class PostingListView(ListView):
                 )
                 % {"max": len(filterset.query_params["q"])}
             )
+        total = context["paginator"].count
         context.update(
             filter=filterset,
             cards=posting_cards(context["postings"]),
             filter_fields=filter_form_fields(filterset),
-            invalid_filters=filterset.invalid_values(),
+            invalid_filters=(invalid := filterset.invalid_values()),
+            invalid_filter_notices=[invalid_filter_notice(label, value) for label, value in invalid],
             notices=self.notices,
             query_params=filterset.query_params,
             per_page=context["paginator"].per_page,
             # A broad search lists its first BROAD_RESULTS results: "more than 1 000" (postings/pagination.py).
-            more_than=number_format(context["paginator"].count, force_grouping=True) if self.more_results else "",
+            results_heading=(
+                _("Plus de %(count)s offres") % {"count": number_format(total, force_grouping=True)}
+                if self.more_results
+                else ngettext("%(counter)s offre", "%(counter)s offres", total) % {"counter": total}
+            ),
             page_links=pagination_links(context["page_obj"], filterset.query_params),
             per_page_choices=PER_PAGE_CHOICES,
             include_closed=bool(filterset.cleaned_data.get("closed")),
@@ -206,10 +227,11 @@ class PostingListView(ListView):
                 if key not in ("page", "per_page", "sort")
             ),
         )
-        context["recent_real_postings"] = recent_real_postings_if_only_demos_open(
+        context["recent_real_postings"] = recent = recent_real_postings_if_only_demos_open(
             context["page_obj"],
             is_default_listing=not context["is_filtered"] and not context["include_closed"],
         )
+        context["recent_real_cards"] = posting_cards(recent) if recent else []
         return context
 
 
