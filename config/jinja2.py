@@ -20,7 +20,6 @@ from django.template.defaultfilters import capfirst, truncatechars
 from django.template.defaulttags import querystring
 from django.templatetags.static import static
 from django.test.signals import template_rendered
-from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
@@ -38,7 +37,7 @@ def environment(**options) -> Environment:
     env = Environment(finalize=conditional_escape, keep_trailing_newline=True, **options)
     env.globals.update(
         _=translate,
-        url=lambda name, *args, **kwargs: reverse(name, args=args or None, kwargs=kwargs or None),
+        url=lambda name, *args, **kwargs: language_links.reverse_cached(name, args, kwargs),
         static=static,
         querystring=lambda params, **changes: querystring(None, params, **changes),
         page_in_languages=lambda request: language_links.page_in_languages({"request": request}),

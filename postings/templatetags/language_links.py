@@ -1,10 +1,11 @@
 """The language switcher and the `hreflang` alternates: the current page in each language of the site."""
 
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from django import template
 from django.conf import settings
-from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.urls import NoReverseMatch, Resolver404, get_script_prefix, get_urlconf, resolve, reverse
 from django.utils.translation import get_language, get_language_info, override
 
 register = template.Library()
@@ -40,6 +41,25 @@ def page_in_languages(context) -> list[dict]:
     return entries
 
 
+def reverse_cached(name: str, args=(), kwargs=None) -> str:
+    """`reverse()`, kept per active language, script prefix and URLconf: the site's translated URL patterns
+    make each `reverse()` cost ~50 µs here, and a listing page asks for a dozen URLs (bench/NOTES.md,
+    "Session 7")."""
+    return _reverse_cached(
+        name,
+        tuple(args or ()),
+        tuple(sorted((kwargs or {}).items())),
+        get_language(),
+        get_script_prefix(),
+        get_urlconf() or settings.ROOT_URLCONF,
+    )
+
+
+@lru_cache(maxsize=1024)
+def _reverse_cached(name, args, kwargs, _language, _prefix, urlconf) -> str:
+    return reverse(name, args=args, kwargs=dict(kwargs), urlconf=urlconf)
+
+
 def url_translator(url: str):
     """Django's `translate_url(url, code)` with the URL resolved once for every language: code -> the URL in
     that language, or `url` itself when it has none."""
@@ -53,7 +73,7 @@ def url_translator(url: str):
     def translate(code: str) -> str:
         with override(code):
             try:
-                path = reverse(name, args=match.args, kwargs=match.kwargs)
+                path = reverse_cached(name, args=match.args, kwargs=match.kwargs)
             except NoReverseMatch:
                 return url
         return urlunsplit((parsed.scheme, parsed.netloc, path, parsed.query, parsed.fragment))
