@@ -202,8 +202,9 @@ def _field_copy(field):
     own = copy.copy(field)
     own.widget = widget = copy.copy(field.widget)
     widget.attrs = field.widget.attrs.copy()
-    if hasattr(widget, "choices"):
-        widget.choices = copy.copy(field.widget.choices)
+    if hasattr(widget, "_choices"):
+        # Already normalised: the `choices` setter would walk every option again.
+        widget._choices = copy.copy(field.widget._choices)
     own.error_messages = field.error_messages.copy()
     own.validators = field.validators[:]
     return own
