@@ -9,15 +9,23 @@ its rows become postings are kept per combination (`key`), at most MAX_PREPARED 
 same values runs the same SQL without building anything.
 
 Only the query is kept, never its result: every request reads its postings and their total from the database.
+
+On PostgreSQL the query is also a prepared statement of each database session that runs it, so that
+PostgreSQL plans it once per session, not on every request. A session lasts as long as Django keeps its
+connection (CONN_MAX_AGE); a pooler that shares sessions between clients (PgBouncer in transaction mode)
+would need `prepared statements` support, or the listing would fail with "prepared statement does not exist".
 """
 
+import hashlib
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models import QuerySet
 
 MAX_PREPARED = 256
+STATEMENT_DOES_NOT_EXIST = "26000"  # PostgreSQL's invalid_sql_statement_name
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,7 @@ class PreparedQuery:
     using: str
     sql: str
     params: tuple
+    statement: str  # its name as a PostgreSQL prepared statement
     model: type
     field_names: tuple[str, ...]
     model_columns: slice
@@ -47,6 +56,7 @@ class PreparedQuery:
             using=queryset.db,
             sql=sql,
             params=tuple(params),
+            statement="passerelle_" + hashlib.sha256(repr((sql, tuple(params))).encode()).hexdigest()[:24],
             model=klass_info["model"],
             field_names=tuple(column[0].target.attname for column in select[columns]),
             model_columns=columns,
@@ -61,7 +71,10 @@ class PreparedQuery:
         """The query's rows as model instances, with their annotations, as iterating the queryset gives them."""
         connection = connections[self.using]
         with connection.cursor() as cursor:
-            cursor.execute(self.sql, self.params)
+            if connection.vendor == "postgresql":
+                self._execute_prepared(cursor, connection)
+            else:
+                cursor.execute(self.sql, self.params)
             rows = cursor.fetchall()
         instances = []
         for row in rows:
@@ -76,7 +89,49 @@ class PreparedQuery:
             instances.append(instance)
         return instances
 
+    def _execute_prepared(self, cursor, connection) -> None:
+        """PostgreSQL: run the query as a prepared statement of this database session, planned once per
+        session rather than on every request (~0.5 ms of a filtered listing's ~2 ms in PostgreSQL). It is
+        prepared on first use, in the same round trip as its first execution."""
+        session = _statements.get(connection.connection)
+        if session is None:
+            session = _statements[connection.connection] = SessionStatements()
+        if self.statement in session.names:
+            try:
+                cursor.execute(f"EXECUTE {self.statement}")
+                return
+            except DatabaseError as error:
+                if getattr(error.__cause__, "pgcode", None) != STATEMENT_DOES_NOT_EXIST:
+                    raise
+                # The session lost its statements (`DISCARD ALL`, a pooler): prepare them afresh. Inside a
+                # transaction the error has aborted it; the next request will.
+                session.unknown = True
+                if connection.in_atomic_block:
+                    raise
+        # After a failure the session's statements are unknown, and past MAX_PREPARED too many: start afresh.
+        start_afresh = session.unknown or len(session.names) >= MAX_PREPARED
+        session.unknown = True
+        cursor.execute(
+            f"{'DEALLOCATE ALL; ' if start_afresh else ''}PREPARE {self.statement} AS {self.sql}; "
+            f"EXECUTE {self.statement}",
+            self.params,
+        )
+        if start_afresh:
+            session.names.clear()
+        session.names.add(self.statement)
+        session.unknown = False
 
+
+class SessionStatements:
+    """The statements this process prepared in one PostgreSQL session."""
+
+    def __init__(self):
+        self.names: set[str] = set()
+        self.unknown = False  # a PREPARE failed or was interrupted: the session may hold statements not named
+
+
+# The statements prepared on each PostgreSQL connection (psycopg2's, which a reconnection replaces).
+_statements: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _prepared: dict[tuple, PreparedQuery] = {}
 
 

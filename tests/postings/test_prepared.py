@@ -1,10 +1,13 @@
 """The listing's page query is compiled once per combination of values and run again for the next request with
 the same values (postings/prepared.py): the postings and their total still come from the database each time."""
 
+import re
 import time
 from datetime import timedelta
 
 import pytest
+from django.db import OperationalError, connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -112,3 +115,92 @@ def test_a_page_past_the_end_still_shows_the_last_page(client, builds):
     assert response.context["page_obj"].number == 1
     assert len(titles(response)) == 3
     assert response.context["notices"] == ["La page 9 n'existe pas : voici la dernière page (1)."]
+
+
+# PostgreSQL: the query is a prepared statement of the database session ---------------------------------
+
+
+def forget_every_statement():
+    """What `DISCARD ALL` does to a session, and what this process knows of it."""
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    prepared._statements.pop(connection.connection, None)
+
+
+@pytest.fixture
+def postgresql(db):
+    """A database session without statements prepared by earlier tests (nor left for later ones)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("Prepared statements are PostgreSQL's")
+    forget_every_statement()
+    yield
+    forget_every_statement()
+
+
+def sent(client, **params) -> tuple[list[str], list[str]]:
+    """The listing's titles, and the SQL of the statements the request sent for its page."""
+    with CaptureQueriesContext(connection) as queries:
+        response = listing(client, **params)
+    return titles(response), [q["sql"] for q in queries if "passerelle_" in q["sql"]]
+
+
+def test_postgresql_plans_the_listing_once_per_session(client, builds, postgresql):
+    f.published_posting(title="Accueil Calais", country="FR")
+
+    first, first_sql = sent(client, country="FR", utm_source="a")
+    f.published_posting(title="Accueil Lille", country="FR")
+    second, second_sql = sent(client, country="FR", utm_source="b")
+
+    assert first == ["Accueil Calais"] and second == ["Accueil Calais", "Accueil Lille"]
+    assert len(first_sql) == 1 and first_sql[0].startswith("PREPARE passerelle_")
+    assert len(second_sql) == 1 and re.fullmatch(r"EXECUTE passerelle_\w+", second_sql[0])
+
+
+def test_postgresql_prepares_again_after_a_failure_it_could_not_see_the_end_of(
+    client, builds, postgresql, monkeypatch
+):
+    """A PREPARE that reached the server but whose answer was lost: the next request starts the session's
+    statements afresh rather than fail on a statement that already exists."""
+    f.published_posting(title="Accueil Calais", country="FR")
+
+    def lost_answer(execute, sql, params, many, context):
+        execute(sql, params, many, context)
+        if sql.startswith("PREPARE"):
+            raise OperationalError("server closed the connection unexpectedly")
+
+    with connection.execute_wrapper(lost_answer):
+        lost = client.get(reverse("postings:list"), {"country": "FR", "utm_source": "a"})
+    again, again_sql = sent(client, country="FR", utm_source="b")
+
+    assert lost.status_code == 503  # the database-unavailable page (config/middleware.py)
+
+    assert again == ["Accueil Calais"]
+    assert again_sql[0].startswith("DEALLOCATE ALL; PREPARE passerelle_")
+
+
+def test_postgresql_keeps_a_bounded_number_of_statements_per_session(client, builds, postgresql, monkeypatch):
+    monkeypatch.setattr(prepared, "MAX_PREPARED", 2)
+    f.published_posting(title="Accueil Calais", country="FR", city="Calais")
+    f.published_posting(title="Accueil Liège", country="BE", city="Liège")
+
+    found = [sent(client, country=country, utm_source=n)[0] for n, country in enumerate(["FR", "BE", "FR"])]
+    _titles, third_key_sql = sent(client, city="Calais", utm_source="x")
+
+    assert found == [["Accueil Calais"], ["Accueil Liège"], ["Accueil Calais"]]
+    assert third_key_sql[0].startswith("DEALLOCATE ALL; PREPARE passerelle_")
+
+
+@pytest.mark.django_db(transaction=True)  # a request outside a transaction, as in production
+def test_postgresql_prepares_again_when_the_session_lost_its_statements(client, builds, postgresql):
+    f.published_posting(title="Accueil Calais", country="FR")
+    sent(client, country="FR", utm_source="a")
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # behind the listing's back, as DISCARD ALL would
+
+    again, again_sql = sent(client, country="FR", utm_source="b")
+    then, then_sql = sent(client, country="FR", utm_source="c")
+
+    assert again == then == ["Accueil Calais"]
+    assert again_sql[0].startswith("EXECUTE passerelle_")
+    assert again_sql[1].startswith("DEALLOCATE ALL; PREPARE passerelle_")
+    assert re.fullmatch(r"EXECUTE passerelle_\w+", then_sql[0])

@@ -12,6 +12,7 @@ from organisations.models import Organisation
 from postings import search
 from postings.models import Posting
 from tests import factories as f
+from tests.postings.plans import explain_listing_query
 
 pytestmark = pytest.mark.django_db
 
@@ -199,13 +200,9 @@ def test_postgresql_matches_a_word_found_in_every_posting_through_the_gin_index(
     monkeypatch.setattr(search, "BROAD_SHARE", 0)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("postings:list"), {"q": "accompagnement"})
-    page_query = [q["sql"] for q in queries if "search_vector" in q["sql"]][-1]  # after the probe
-
-    with connection.cursor() as cursor:
-        # The planner's own choice, nothing disabled: with statistics on the vector column it read every
-        # posting in a sequential scan and unpacked each vector from TOAST (migration 0014).
-        cursor.execute(f"EXPLAIN {page_query}")
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    # The planner's own choice, nothing disabled: with statistics on the vector column it read every
+    # posting in a sequential scan and unpacked each vector from TOAST (migration 0014).
+    plan = explain_listing_query(queries)
 
     assert "Bitmap Index Scan on posting_search_vector_idx" in plan, plan
     assert "Seq Scan on postings_posting" not in plan, plan
