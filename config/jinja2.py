@@ -1,8 +1,8 @@
 """Jinja2 for the site's hottest page, the listing (postings/views.py: PostingListView.template_engine).
 
 Django's template engine took ~2 ms of CPU to write the listing's page around its cached pieces: ~40 % of an
-uncached listing request, more than its query. Jinja2 compiles the same page to Python code and writes it in a
-fraction of that (bench/NOTES.md, "Session 7"). Every other page stays on Django's templates.
+uncached listing request, more than its query. Jinja2 compiles the same page to Python code and writes it with
+about a third less CPU (bench/NOTES.md, "Session 7"). Every other page stays on Django's templates.
 
 The listing's templates live in templates/jinja2/; its base.html writes the same head, header and footer as
 templates/base.html, and tests/postings/test_listing_template.py compares the two so that they stay in step.

@@ -92,7 +92,8 @@ class PreparedQuery:
     def _execute_prepared(self, cursor, connection) -> None:
         """PostgreSQL: run the query as a prepared statement of this database session, planned once per
         session rather than on every request (~0.5 ms of a filtered listing's ~2 ms in PostgreSQL). It is
-        prepared on first use, in the same round trip as its first execution."""
+        prepared on first use, in the same round trip as its first execution (psycopg2 sends the two
+        statements as one query; psycopg 3, which binds parameters on the server, would need two)."""
         session = _statements.get(connection.connection)
         if session is None:
             session = _statements[connection.connection] = SessionStatements()

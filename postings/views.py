@@ -142,7 +142,7 @@ def invalid_filter_notice(label: str, value: str) -> SafeString:
 
 class PostingListView(ListView):
     http_method_names = ["get", "head", "options"]  # a public page reads, never writes
-    # templates/jinja2/postings/posting_list.html: Jinja2 writes this page several times faster (config/jinja2.py).
+    # templates/jinja2/postings/posting_list.html: Jinja2 writes this page with less CPU (config/jinja2.py).
     template_engine = "jinja2"
     template_name = "postings/posting_list.html"
     context_object_name = "postings"
