@@ -104,8 +104,8 @@ class PreparedQuery:
             except DatabaseError as error:
                 if getattr(error.__cause__, "pgcode", None) != STATEMENT_DOES_NOT_EXIST:
                     raise
-                # The session lost its statements (`DISCARD ALL`, a pooler): prepare them afresh. Inside a
-                # transaction the error has aborted it; the next request will.
+                # The session lost its statements (`DISCARD ALL`, a pooler): prepare this one afresh. Inside a
+                # transaction the error has aborted it: the request fails, and the next one prepares afresh.
                 session.unknown = True
                 if connection.in_atomic_block:
                     raise
