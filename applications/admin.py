@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from applications import answers, pipeline, retention
-from applications.admin_changelist import FastRowsChangeList
+from applications.admin_changelist import FastRowsChangeList, PlannedOncePaginator
 from applications.admin_exports import ExportMixin, export_csv, export_csv_rfc4180, export_xlsx
 from applications.admin_filters import PostingListFilter, SessionListFilter
 from applications.admin_forms import (
@@ -37,6 +37,7 @@ from applications.models import (
     RecruiterNote,
     ReplyTemplate,
     describe_languages,
+    reach_cache_key,
 )
 from organisations.admin_reach import InReachAdmin
 from organisations.models import Organisation, reach_of
@@ -129,6 +130,11 @@ POSTING_TEXT_COLUMNS = [
 ]
 
 
+# ApplicationAdmin.get_queryset's querysets, per reach.
+_built_querysets: dict[tuple, models.QuerySet] = {}
+MAX_BUILT_QUERYSETS = 64
+
+
 @admin.register(Application)
 class ApplicationAdmin(ReplyMixin, ExportMixin, InReachAdmin):
     form = ApplicationAdminForm
@@ -172,6 +178,7 @@ class ApplicationAdmin(ReplyMixin, ExportMixin, InReachAdmin):
     # What a recruiter reads before refining a filter or turning the page (Django's default is 100): each
     # row costs rendering, and the page's query stops earlier in the submission-date index.
     list_per_page = 50
+    paginator = PlannedOncePaginator
     inlines = [RecruiterNoteInline]
     action_form = ActionForm
     actions = [
@@ -238,6 +245,23 @@ class ApplicationAdmin(ReplyMixin, ExportMixin, InReachAdmin):
     ]
 
     def get_queryset(self, request):
+        """The rows in reach with the duplicate flag and the host organisation, built once per reach in this
+        process and cloned for each request, as a class-based view clones its `queryset`: building its
+        annotations cost ~3 ms of every page (bench/NOTES.md, "Session 8"). The key holds everything the
+        queryset depends on: the user and their flags, their organisations and the postings' version
+        (`reach_cache_key`), so that a change of reach shows on the next request."""
+        user = request.user
+        if getattr(user, "membership_list", None) is None:  # a user not loaded by the login backend
+            return self.build_queryset(request)
+        lists_reach = getattr(request, "lists_reach", False)
+        key = (lists_reach, user.pk, user.is_active, user.is_superuser, reach_cache_key("admin-rows", user))
+        if (built := _built_querysets.get(key)) is None:
+            if len(_built_querysets) >= MAX_BUILT_QUERYSETS:
+                _built_querysets.clear()
+            built = _built_querysets[key] = self.build_queryset(request)
+        return built.all()
+
+    def build_queryset(self, request):
         if getattr(request, "lists_reach", False):
             # The list page counts and pages the applications in reach: with the postings in reach named by
             # id, PostgreSQL checks each application against a hashed list (bench/NOTES.md, "Admin list").

@@ -30,16 +30,20 @@ from django.contrib.admin.utils import (
     quote,
 )
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
-from django.db import models
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, ObjectDoesNotExist
+from django.core.paginator import Paginator
+from django.db import connections, models
 from django.db.models import QuerySet
 from django.db.models.constants import LOOKUP_SEP
+from django.db.models.expressions import RawSQL
 from django.db.models.sql.where import WhereNode
 from django.urls import reverse
-from django.utils.functional import Promise
+from django.utils.functional import Promise, cached_property
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
+
+from postings.prepared import ARGUMENT, fetch_rows, rows_with_argument
 
 # A row's change URL is this one with the row's primary key in place of the sample's.
 SAMPLE_PK = 0
@@ -167,6 +171,35 @@ class PageRows:
         return self._get()[index]
 
 
+def planned_once(queryset: QuerySet, wrap: str) -> list[tuple]:
+    """The rows of `queryset`'s SQL (inside `wrap`, a format string, if any), run on PostgreSQL as a prepared
+    statement of the database session (postings/prepared.py).
+
+    The list's queries name the postings in reach by id, a recruiter's thousands of them: PostgreSQL took
+    ~2 ms to plan each such query and under 0.5 ms to run the page's (bench/NOTES.md, "Session 8"). As a
+    statement of the session it is planned once, then run with its plan as long as the same list is asked
+    for again (the same reach, filters, search, order and page).
+    """
+    try:
+        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:
+        return []
+    return fetch_rows(queryset.db, wrap.format(sql) if wrap else sql, params)
+
+
+class PlannedOncePaginator(Paginator):
+    """A paginator that counts the list's rows with a query planned once per database session."""
+
+    @cached_property
+    def count(self) -> int:
+        if not isinstance(self.object_list, QuerySet):
+            return super().count
+        rows = planned_once(
+            self.object_list.order_by().values_list("pk"), "SELECT COUNT(*) FROM ({}) AS listed"
+        )
+        return rows[0][0] if rows else 0
+
+
 class FastRowsChangeList(ChangeList):
     """A ChangeList whose rows cost a few microseconds a cell; the template includes `results_context`.
 
@@ -190,7 +223,7 @@ class FastRowsChangeList(ChangeList):
         that walk stays in one index, and the per-row work (annotations, joins) runs for the page only.
         """
         # The ids come from the list's own query (reach, filters, search): the rows need only those ids.
-        return rows_by_keys(page, list(page.values_list("pk", flat=True)))
+        return rows_by_keys(page, [pk for (pk,) in planned_once(page.values_list("pk"), "")])
 
     def handles_rows(self) -> bool:
         return not (self.formset or self.is_popup or self.to_field or self.list_display_links is None)
@@ -285,5 +318,18 @@ def rows_by_keys(queryset: QuerySet, keys: list) -> list:
     by_keys.query.clear_limits()
     by_keys.query.clear_ordering(force=True)
     by_keys.query.where = WhereNode()
-    rows = {row.pk: row for row in by_keys.filter(pk__in=keys)}
+    connection = connections[queryset.db]
+    if connection.vendor == "postgresql" and keys:
+        # The keys as the one parameter of a prepared statement: planned for its first executions, not for
+        # every page (~2 ms of PostgreSQL for the application list's page; bench/NOTES.md, "Session 8").
+        pk = queryset.model._meta.pk
+        column = f"{connection.ops.quote_name(queryset.model._meta.db_table)}.{connection.ops.quote_name(pk.column)}"
+        found = rows_with_argument(
+            by_keys.filter(RawSQL(f"{column} = ANY(%s)", (ARGUMENT,), output_field=models.BooleanField())),
+            f"{pk.rel_db_type(connection)}[]",
+            keys,
+        )
+    else:
+        found = by_keys.filter(pk__in=keys)
+    rows = {row.pk: row for row in found}
     return [rows[key] for key in keys if key in rows]

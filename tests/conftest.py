@@ -114,3 +114,27 @@ def pytest_configure(config):
     # Translations loaded before the compilation (none expected) would be stale: start from the new files.
     trans_real._translations = {}
     trans_real._default = None
+
+
+def forget_every_prepared_statement():
+    """What `DISCARD ALL` does to a PostgreSQL session, and what this process knows of it (postings/prepared.py)."""
+    from django.db import connection
+
+    from postings import prepared
+
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    prepared._statements.pop(connection.connection, None)
+
+
+@pytest.fixture
+def postgresql(db):
+    """A PostgreSQL session without statements prepared by earlier tests (nor left for later ones); skipped
+    on other databases."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Prepared statements are PostgreSQL's")
+    forget_every_prepared_statement()
+    yield
+    forget_every_prepared_statement()

@@ -2,13 +2,18 @@
 give the rows of the access rule, the page read by ids is the page in the list's order, and the permissions
 read with the user are the ones Django would read."""
 
+import re
+
 import pytest
 from django.contrib.admin import helpers as admin_helpers
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AnonymousUser, Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from applications import admin as applications_admin
 from applications.admin import ApplicationAdmin
 from applications.models import Application
 from config.auth import PasserelleModelBackend
@@ -210,6 +215,90 @@ def test_the_cached_reach_follows_roles_memberships_and_programmes(cast, client)
     cast.programme.save()
     assert listed(client) == set()
 
+
+def test_the_list_builds_its_queryset_once_per_reach(cast, client, applications, monkeypatch):
+    """Building the list's queryset (reach, duplicate flag, host organisation) is done once per reach: the next
+    page of the same user clones it, another user or a change of reach builds their own."""
+    from postings.models import PostingOrganisation
+
+    monkeypatch.setattr(applications_admin, "_built_querysets", {})
+    built = []
+    build_queryset = ApplicationAdmin.build_queryset
+
+    def recording(model_admin, request):
+        built.append(request.user.username)
+        return build_queryset(model_admin, request)
+
+    monkeypatch.setattr(ApplicationAdmin, "build_queryset", recording)
+
+    def in_reach(user) -> set[int]:
+        return set(Application.objects.visible_to(user).values_list("pk", flat=True))
+
+    client.force_login(cast.recruiter_a, backend=BACKEND)
+    first, second = listed(client), listed(client)
+    on_b = f.make_application(posting=cast.posting_b)
+    assert first == second == in_reach(cast.recruiter_a)
+    assert on_b.pk not in first
+    assert built == ["recruteur-a"]
+
+    client.force_login(cast.recruiter_b, backend=BACKEND)
+    assert listed(client) == in_reach(cast.recruiter_b)
+    assert built == ["recruteur-a", "recruteur-b"]
+
+    # Organisation A becomes a partner of posting B: the recruiter's next page is built for the new reach.
+    PostingOrganisation.objects.create(
+        posting=cast.posting_b, organisation=cast.org_a, role=PostingOrganisation.Role.LOCAL_PARTNER
+    )
+    client.force_login(cast.recruiter_a, backend=BACKEND)
+    assert listed(client) == in_reach(cast.recruiter_a) == first | {on_b.pk, applications[1].pk}
+    assert built == ["recruteur-a", "recruteur-b", "recruteur-a"]
+
+
+# PostgreSQL: the list's queries are prepared statements of the database session ----------------------------
+
+
+def list_page(client, **params):
+    """The list's ChangeList, and the SQL of the prepared statements the request sent."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse(CHANGELIST), params)
+    assert response.status_code == 200
+    return response.context["cl"], [q["sql"] for q in queries if "passerelle_" in q["sql"]]
+
+
+def statement(sql: str) -> str:
+    return re.search(r"passerelle_\w+", sql).group()
+
+
+def test_postgresql_plans_the_lists_queries_once_per_session(
+    cast, client, applications, postgresql, monkeypatch
+):
+    """The count, the page's ids and the page's rows (the queries that name the postings in reach) are planned
+    once per database session; the rows' statement takes the page's ids as its parameter, so every page of the
+    list shares it. The rows themselves are read again on every request."""
+    monkeypatch.setattr(ApplicationAdmin, "list_per_page", 2)
+    client.force_login(cast.recruiter_a, backend=BACKEND)
+
+    first, first_sql = list_page(client)
+    later = f.make_application(posting=cast.posting_a, email="plus-tard@example.org")
+    second, second_sql = list_page(client)
+    third, third_sql = list_page(client, p=2)
+
+    assert [sql.split(" ", 1)[0] for sql in first_sql] == ["PREPARE", "PREPARE", "PREPARE"]
+    assert "COUNT(*)" in first_sql[0] and re.search(r"PREPARE passerelle_\w+\(bigint\[\]\) AS", first_sql[2])
+    assert all(re.fullmatch(r"EXECUTE passerelle_\w+(\(ARRAY\[[\d, ]+\]\))?", sql) for sql in second_sql)
+    assert list(map(statement, second_sql)) == list(map(statement, first_sql))
+    # Page 2: the same count and rows statements, its own ids statement (another OFFSET).
+    assert [sql.split(" ", 1)[0] for sql in third_sql] == ["EXECUTE", "PREPARE", "EXECUTE"]
+    assert statement(third_sql[2]) == statement(first_sql[2])
+
+    assert (first.result_count, second.result_count) == (4, 5)
+    assert later.pk in [row.pk for row in second.result_list]
+    for cl, page in ((second, 1), (third, 2)):
+        expected = list(cl.queryset[(page - 1) * 2 : page * 2])
+        assert [row.pk for row in cl.result_list] == [row.pk for row in expected]
+        assert [row.is_possible_duplicate for row in cl.result_list] == [
+            row.is_possible_duplicate for row in expected
+        ]
 
 
 @pytest.mark.django_db(transaction=True)  # a real commit

@@ -117,24 +117,7 @@ def test_a_page_past_the_end_still_shows_the_last_page(client, builds):
     assert response.context["notices"] == ["La page 9 n'existe pas : voici la dernière page (1)."]
 
 
-# PostgreSQL: the query is a prepared statement of the database session ---------------------------------
-
-
-def forget_every_statement():
-    """What `DISCARD ALL` does to a session, and what this process knows of it."""
-    with connection.cursor() as cursor:
-        cursor.execute("DEALLOCATE ALL")
-    prepared._statements.pop(connection.connection, None)
-
-
-@pytest.fixture
-def postgresql(db):
-    """A database session without statements prepared by earlier tests (nor left for later ones)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("Prepared statements are PostgreSQL's")
-    forget_every_statement()
-    yield
-    forget_every_statement()
+# PostgreSQL: the query is a prepared statement of the database session (the `postgresql` fixture: tests/conftest.py)
 
 
 def sent(client, **params) -> tuple[list[str], list[str]]:
