@@ -18,6 +18,7 @@ from django.db.models.functions import Cast, Concat
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from organisations.models import Membership
+from postings.prepared import ARGUMENT, rows_with_argument
 
 
 class PasserelleModelBackend(ModelBackend):
@@ -26,10 +27,23 @@ class PasserelleModelBackend(ModelBackend):
             user_id = int(user_id)
         except (TypeError, ValueError):
             return None
-        sql, params, at = user_query(connections[get_user_model()._default_manager.db].vendor)
+        users = get_user_model()._default_manager
+        connection = connections[users.db]
+        sql, params, at = user_query(connection.vendor)
         params = [*params]
-        params[at] = user_id
-        user = next(iter(get_user_model()._default_manager.raw(sql, params)), None)
+        low, high = connection.ops.integer_field_range(users.model._meta.pk.get_internal_type())
+        if (low is not None and user_id < low) or (high is not None and user_id > high):
+            return None  # no such user; the prepared statement's typed parameter would refuse it
+        if connection.vendor == "postgresql":
+            # A prepared statement of the database session with the id as its parameter: planned once per
+            # session for every user, not on each request (~0.5 ms of the ~0.65 ms PostgreSQL spent on it).
+            params[at] = ARGUMENT
+            id_type = users.model._meta.pk.rel_db_type(connection)
+            found = rows_with_argument(users.raw(sql, params), id_type, user_id)
+        else:
+            params[at] = user_id
+            found = list(users.raw(sql, params))
+        user = found[0] if found else None
         if user is None or not self.user_can_authenticate(user):
             return None
         user.membership_list = [

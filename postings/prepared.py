@@ -17,7 +17,8 @@ would need `prepared statements` support, or the listing would fail with "prepar
 
 The back-office's application list runs its queries the same way (`fetch_rows`, `rows_with_argument`, used by
 applications/admin_changelist.py): they name a recruiter's postings in reach by id, thousands of them, and
-PostgreSQL spent longer planning each of them than running it.
+PostgreSQL spent longer planning each of them than running it. So does the login backend's query of the
+signed-in user (config/auth.py), on every request of a signed-in user.
 """
 
 import hashlib
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 
 from django.db import DatabaseError, connections
 from django.db.models import QuerySet
+from django.db.models.query import RawQuerySet
 from psycopg2.extensions import AsIs
 
 MAX_PREPARED = 256
@@ -154,9 +156,9 @@ def _execute_prepared(cursor, connection, statement: str, sql: str, params, argu
 ARGUMENT = AsIs("$1")
 
 
-def rows_with_argument(queryset: QuerySet, argument_type: str, argument) -> list:
-    """PostgreSQL: the rows of `queryset`, as iterating it gives them (select_related, annotations), whose SQL
-    holds ARGUMENT among its parameters. The query runs as a prepared statement of the session with that one
+def rows_with_argument(queryset: QuerySet | RawQuerySet, argument_type: str, argument) -> list:
+    """PostgreSQL: the rows of `queryset` (or of a raw query), as iterating it gives them (select_related,
+    annotations), whose SQL holds ARGUMENT among its parameters. The query runs as a prepared statement of the session with that one
     parameter, given `argument`: the statement is the same for every value, so its plan is too.
     """
     connection = connections[queryset.db]

@@ -16,7 +16,8 @@ from django.urls import reverse
 from applications import admin as applications_admin
 from applications.admin import ApplicationAdmin
 from applications.models import Application
-from config.auth import PasserelleModelBackend
+from config.auth import PasserelleModelBackend, user_query
+from postings.prepared import statement_name
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -130,6 +131,7 @@ def test_the_login_backend_finds_nobody_for_an_unknown_or_inactive_id(cast):
     backend = PasserelleModelBackend()
     assert backend.get_user(10**9) is None
     assert backend.get_user("not-an-id") is None
+    assert backend.get_user(10**12) is None and backend.get_user(-(10**12)) is None  # beyond the id's type
     cast.recruiter_a.is_active = False
     cast.recruiter_a.save(update_fields=["is_active"])
     assert backend.get_user(cast.recruiter_a.pk) is None
@@ -258,11 +260,19 @@ def test_the_list_builds_its_queryset_once_per_reach(cast, client, applications,
 
 
 def list_page(client, **params):
-    """The list's ChangeList, and the SQL of the prepared statements the request sent."""
+    """The list's ChangeList, and the SQL of the prepared statements the request sent (but the user's)."""
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse(CHANGELIST), params)
     assert response.status_code == 200
-    return response.context["cl"], [q["sql"] for q in queries if "passerelle_" in q["sql"]]
+    sent = [q["sql"] for q in queries if "passerelle_" in q["sql"]]
+    return response.context["cl"], [sql for sql in sent if statement(sql) != user_statement()]
+
+
+def user_statement() -> str:
+    """The name of the signed-in user's prepared statement (config/auth.py)."""
+    sql, params, at = user_query("postgresql")
+    params[at] = "$1"
+    return statement_name(sql, params)
 
 
 def statement(sql: str) -> str:
@@ -299,6 +309,25 @@ def test_postgresql_plans_the_lists_queries_once_per_session(
         assert [row.is_possible_duplicate for row in cl.result_list] == [
             row.is_possible_duplicate for row in expected
         ]
+
+
+def test_postgresql_plans_the_signed_in_users_query_once_per_session(cast, client, postgresql):
+    """Every signed-in request reads its user with memberships and permissions: one statement of the session
+    for every user, their id its parameter, and each request reads its own user."""
+    sent = []
+    for persona in ("recruiter_a", "recruiter_b", "recruiter_a"):
+        client.force_login(getattr(cast, persona), backend=BACKEND)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse(CHANGELIST))
+        assert response.status_code == 200 and response.context["user"].pk == getattr(cast, persona).pk
+        sent += [q["sql"] for q in queries if user_statement() in q["sql"]]
+
+    assert re.match(rf"PREPARE {user_statement()}\(integer\) AS SELECT .*\bauth_user\b", sent[0])
+    assert sent[0].endswith(f"EXECUTE {user_statement()}({cast.recruiter_a.pk})")
+    assert sent[1:] == [
+        f"EXECUTE {user_statement()}({cast.recruiter_b.pk})",
+        f"EXECUTE {user_statement()}({cast.recruiter_a.pk})",
+    ]
 
 
 @pytest.mark.django_db(transaction=True)  # a real commit
