@@ -130,8 +130,17 @@ POSTING_TEXT_COLUMNS = [
 ]
 
 
-# ApplicationAdmin.get_queryset's querysets, per reach.
-_built_querysets: dict[tuple, models.QuerySet] = {}
+class BuiltList:
+    """ApplicationAdmin.get_queryset's queryset for one reach, and what the list keeps beside it for that
+    reach (`kept`: the page rows' query, compiled once; applications/admin_changelist.py)."""
+
+    def __init__(self, queryset: models.QuerySet):
+        self.queryset = queryset
+        self.kept: dict = {}
+
+
+# Per reach (see ApplicationAdmin.built_list).
+_built_querysets: dict[tuple, BuiltList] = {}
 MAX_BUILT_QUERYSETS = 64
 
 
@@ -247,19 +256,29 @@ class ApplicationAdmin(ReplyMixin, ExportMixin, InReachAdmin):
     def get_queryset(self, request):
         """The rows in reach with the duplicate flag and the host organisation, built once per reach in this
         process and cloned for each request, as a class-based view clones its `queryset`: building its
-        annotations cost ~3 ms of every page (bench/NOTES.md, "Session 8"). The key holds everything the
-        queryset depends on: the user and their flags, their organisations and the postings' version
-        (`reach_cache_key`), so that a change of reach shows on the next request."""
+        annotations cost ~3 ms of every page (bench/NOTES.md, "Session 8")."""
+        built = self.built_list(request)
+        return self.build_queryset(request) if built is None else built.queryset.all()
+
+    def built_list(self, request) -> BuiltList | None:
+        """What is kept for the request's reach; None for a user not loaded by the login backend (who builds
+        everything on each request). The key holds everything the queryset depends on: the user and their
+        flags, their organisations and the postings' version (`reach_cache_key`), so that a change of reach
+        shows on the next request."""
         user = request.user
-        if getattr(user, "membership_list", None) is None:  # a user not loaded by the login backend
-            return self.build_queryset(request)
+        if getattr(user, "membership_list", None) is None:
+            return None
         lists_reach = getattr(request, "lists_reach", False)
+        in_request = request.__dict__.setdefault("_application_lists", {})
+        if (built := in_request.get(lists_reach)) is not None:
+            return built
         key = (lists_reach, user.pk, user.is_active, user.is_superuser, reach_cache_key("admin-rows", user))
         if (built := _built_querysets.get(key)) is None:
             if len(_built_querysets) >= MAX_BUILT_QUERYSETS:
                 _built_querysets.clear()
-            built = _built_querysets[key] = self.build_queryset(request)
-        return built.all()
+            built = _built_querysets[key] = BuiltList(self.build_queryset(request))
+        in_request[lists_reach] = built
+        return built
 
     def build_queryset(self, request):
         if getattr(request, "lists_reach", False):

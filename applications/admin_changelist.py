@@ -43,7 +43,7 @@ from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
-from postings.prepared import ARGUMENT, fetch_rows, rows_with_argument
+from postings.prepared import ARGUMENT, PreparedQuery, fetch_rows, rows_with_argument
 
 # A row's change URL is this one with the row's primary key in place of the sample's.
 SAMPLE_PK = 0
@@ -213,17 +213,35 @@ class FastRowsChangeList(ChangeList):
         if only:
             self.result_list = self.result_list.only(*only)
         if isinstance(self.result_list, QuerySet) and self.result_list.query.is_sliced:
-            page = self.result_list
-            self.result_list = PageRows(lambda: self._page_by_ids(page))
+            page, by_keys = self.result_list, self._kept_rows_by_keys(request)
+            self.result_list = PageRows(lambda: self._page_by_ids(page, by_keys))
 
-    def _page_by_ids(self, page: QuerySet) -> list:
+    def _kept_rows_by_keys(self, request) -> "KeyedRows | None":
+        """The page rows' query kept for the request's reach, when the ModelAdmin keeps what a reach
+        determines (`built_list`, ApplicationAdmin) and the database is PostgreSQL.
+
+        The rows are read by key alone (`rows_by_keys`): their query is the list's queryset without its
+        conditions, order or limits, the same for every page, filter and search of a reach."""
+        built = getattr(self.model_admin, "built_list", None)
+        built = built(request) if built is not None else None
+        if built is None or connections[self.root_queryset.db].vendor != "postgresql":
+            return None
+        if (kept := built.kept.get("rows_by_keys")) is None:
+            queryset = self.apply_select_related(self.root_queryset)
+            if only := getattr(self.model_admin, "list_only", None):
+                queryset = queryset.only(*only)
+            kept = built.kept["rows_by_keys"] = KeyedRows(queryset)
+        return kept
+
+    def _page_by_ids(self, page: QuerySet, by_keys: "KeyedRows | None" = None) -> list:
         """The page's rows, read in two steps: their ids in the list's order, then the rows by id.
 
         Finding a page's rows walks the list's order until enough match the filters; with the ids alone
         that walk stays in one index, and the per-row work (annotations, joins) runs for the page only.
         """
         # The ids come from the list's own query (reach, filters, search): the rows need only those ids.
-        return rows_by_keys(page, [pk for (pk,) in planned_once(page.values_list("pk"), "")])
+        keys = [pk for (pk,) in planned_once(page.values_list("pk"), "")]
+        return by_keys(keys) if by_keys is not None else rows_by_keys(page, keys)
 
     def handles_rows(self) -> bool:
         return not (self.formset or self.is_popup or self.to_field or self.list_display_links is None)
@@ -305,6 +323,40 @@ class FastRowsChangeList(ChangeList):
         return rows
 
 
+class KeyedRows:
+    """PostgreSQL: the rows of a queryset by primary key, as `rows_by_keys` reads them, its SQL compiled on
+    first use and kept (postings/prepared.py): compiling the application list's rows query (its duplicate
+    flag's subqueries, three joined tables) cost ~2 ms of every page (bench/NOTES.md, "Session 8")."""
+
+    def __init__(self, queryset: QuerySet):
+        self.queryset = queryset
+        self._query: PreparedQuery | None = None
+
+    def __call__(self, keys: list) -> list:
+        if not keys:
+            return []
+        if self._query is None:
+            self._query = PreparedQuery.compile(*_by_any_key(self.queryset))
+        rows = {row.pk: row for row in self._query.fetch(keys)}
+        return [rows[key] for key in keys if key in rows]
+
+
+def _by_any_key(queryset: QuerySet) -> tuple[QuerySet, str]:
+    """The queryset without its conditions, order and limits, filtered by its primary key among an array
+    (ARGUMENT, a prepared statement's parameter), and the array's PostgreSQL type."""
+    by_keys = queryset._chain()
+    by_keys.query.clear_limits()
+    by_keys.query.clear_ordering(force=True)
+    by_keys.query.where = WhereNode()
+    connection = connections[queryset.db]
+    pk = queryset.model._meta.pk
+    column = (
+        f"{connection.ops.quote_name(queryset.model._meta.db_table)}.{connection.ops.quote_name(pk.column)}"
+    )
+    condition = RawSQL(f"{column} = ANY(%s)", (ARGUMENT,), output_field=models.BooleanField())
+    return by_keys.filter(condition), f"{pk.rel_db_type(connection)}[]"
+
+
 def rows_by_keys(queryset: QuerySet, keys: list) -> list:
     """The rows of `queryset` with these primary keys, in the keys' order, each once: a page whose keys the
     queryset itself chose, read with its annotations, related rows and deferred fields.
@@ -314,22 +366,15 @@ def rows_by_keys(queryset: QuerySet, keys: list) -> list:
     stays in the query without it; every key's row passed that join already, and a many-to-many one may
     repeat a row, kept once here.
     """
-    by_keys = queryset._chain()
-    by_keys.query.clear_limits()
-    by_keys.query.clear_ordering(force=True)
-    by_keys.query.where = WhereNode()
-    connection = connections[queryset.db]
-    if connection.vendor == "postgresql" and keys:
+    if connections[queryset.db].vendor == "postgresql" and keys:
         # The keys as the one parameter of a prepared statement: planned for its first executions, not for
         # every page (~2 ms of PostgreSQL for the application list's page; bench/NOTES.md, "Session 8").
-        pk = queryset.model._meta.pk
-        column = f"{connection.ops.quote_name(queryset.model._meta.db_table)}.{connection.ops.quote_name(pk.column)}"
-        found = rows_with_argument(
-            by_keys.filter(RawSQL(f"{column} = ANY(%s)", (ARGUMENT,), output_field=models.BooleanField())),
-            f"{pk.rel_db_type(connection)}[]",
-            keys,
-        )
+        found = rows_with_argument(*_by_any_key(queryset), keys)
     else:
+        by_keys = queryset._chain()
+        by_keys.query.clear_limits()
+        by_keys.query.clear_ordering(force=True)
+        by_keys.query.where = WhereNode()
         found = by_keys.filter(pk__in=keys)
     rows = {row.pk: row for row in found}
     return [rows[key] for key in keys if key in rows]

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from django.db import DatabaseError, connections
 from django.db.models import QuerySet
-from django.db.models.query import RawQuerySet
+from django.db.models.query import DEFAULT_FETCH_MODE, RawQuerySet, get_related_populators
 from psycopg2.extensions import AsIs
 
 MAX_PREPARED = 256
@@ -37,7 +37,11 @@ STATEMENT_DOES_NOT_EXIST = "26000"  # PostgreSQL's invalid_sql_statement_name
 
 @dataclass(frozen=True)
 class PreparedQuery:
-    """A model query's SQL and parameters, and where each column of its rows goes (Django's ModelIterable)."""
+    """A model query's SQL and parameters, and where each column of its rows goes (Django's ModelIterable):
+    the model's fields, its related rows (`select_related`) and its annotations.
+
+    `argument_type`, on PostgreSQL: the query holds ARGUMENT among its parameters, the statement's one
+    parameter (a PostgreSQL type), given to `fetch()`."""
 
     using: str
     sql: str
@@ -48,22 +52,26 @@ class PreparedQuery:
     model_columns: slice
     annotations: tuple[tuple[str, int], ...]
     converters: tuple
+    klass_info: dict
+    select: tuple
+    argument_type: str | None = None
 
     @classmethod
-    def compile(cls, queryset: QuerySet) -> "PreparedQuery":
+    def compile(cls, queryset: QuerySet, argument_type: str | None = None) -> "PreparedQuery":
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
         # Filled by as_sql(): the selected expressions, the model's columns among them, the annotations'.
         select, klass_info = compiler.select, compiler.klass_info
-        if klass_info.get("related_klass_infos"):
-            raise ValueError("A prepared query reads one model's rows: no select_related().")
         columns = slice(klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1)
         converters = compiler.get_converters([column[0] for column in select[: compiler.col_count]])
+        shown = tuple("$1" if param is ARGUMENT else param for param in params)
+        if (argument_type is None) != (shown == tuple(params)):
+            raise ValueError("A query with an argument holds ARGUMENT among its parameters, and only then.")
         return cls(
             using=queryset.db,
             sql=sql,
             params=tuple(params),
-            statement=statement_name(sql, params),
+            statement=statement_name(sql, shown),
             model=klass_info["model"],
             field_names=tuple(column[0].target.attname for column in select[columns]),
             model_columns=columns,
@@ -72,12 +80,23 @@ class PreparedQuery:
                 (position, tuple(functions), expression)
                 for position, (functions, expression) in converters.items()
             ),
+            klass_info=klass_info,
+            select=tuple(select),
+            argument_type=argument_type,
         )
 
-    def fetch(self) -> list:
-        """The query's rows as model instances, with their annotations, as iterating the queryset gives them."""
+    def fetch(self, argument=None) -> list:
+        """The query's rows as model instances, with their related rows and annotations, as iterating the
+        queryset gives them."""
         connection = connections[self.using]
-        rows = fetch_rows(self.using, self.sql, self.params, statement=self.statement)
+        rows = fetch_rows(
+            self.using,
+            self.sql,
+            self.params,
+            statement=self.statement,
+            argument=None if self.argument_type is None else (self.argument_type, argument),
+        )
+        populators = get_related_populators(self.klass_info, self.select, self.using, DEFAULT_FETCH_MODE)
         instances = []
         for row in rows:
             if self.converters:
@@ -86,6 +105,8 @@ class PreparedQuery:
                     for convert in functions:
                         row[position] = convert(row[position], expression, connection)
             instance = self.model.from_db(self.using, self.field_names, row[self.model_columns])
+            for populator in populators:
+                populator.populate(row, instance)
             for name, position in self.annotations:
                 setattr(instance, name, row[position])
             instances.append(instance)
@@ -96,13 +117,17 @@ def statement_name(sql: str, params) -> str:
     return "passerelle_" + hashlib.sha256(repr((sql, tuple(params))).encode()).hexdigest()[:24]
 
 
-def fetch_rows(using: str, sql: str, params, *, statement: str | None = None) -> list[tuple]:
+def fetch_rows(using: str, sql: str, params, *, statement: str | None = None, argument=None) -> list[tuple]:
     """The rows of this SQL. On PostgreSQL it runs as a prepared statement of the database session, planned
-    once per session rather than on every request; elsewhere as a plain query."""
+    once per session rather than on every request; elsewhere as a plain query. `argument`: the statement's
+    one parameter, see `_execute_prepared` (PostgreSQL only)."""
     connection = connections[using]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            _execute_prepared(cursor, connection, statement or statement_name(sql, params), sql, params)
+            name = statement or statement_name(sql, params)
+            _execute_prepared(cursor, connection, name, sql, params, argument)
+        elif argument is not None:
+            raise ValueError("A statement's parameter is PostgreSQL's.")
         else:
             cursor.execute(sql, params)
         return cursor.fetchall()

@@ -330,6 +330,55 @@ def test_postgresql_plans_the_signed_in_users_query_once_per_session(cast, clien
     ]
 
 
+def test_postgresql_compiles_the_page_rows_query_once_per_reach(
+    cast, client, applications, postgresql, monkeypatch
+):
+    """The rows of a page are read by key with the list's queryset alone (no filter, order or page of its
+    own): compiled once per reach, shared by every page, filter, search and order of the list; each page gets
+    the rows, the duplicate flags and the host organisation Django's own queryset gives it."""
+    from applications import admin_changelist
+    from postings.models import PostingOrganisation
+
+    monkeypatch.setattr(applications_admin, "_built_querysets", {})
+    monkeypatch.setattr(ApplicationAdmin, "list_per_page", 2)
+    compiled = []
+    compile_query = admin_changelist.PreparedQuery.compile.__func__
+
+    def recording(cls, queryset, argument_type=None):
+        compiled.append(queryset.model)
+        return compile_query(cls, queryset, argument_type)
+
+    monkeypatch.setattr(admin_changelist.PreparedQuery, "compile", classmethod(recording))
+    client.force_login(cast.recruiter_a, backend=BACKEND)
+    pages = [
+        {},
+        {"p": 2},
+        {"o": "-4"},
+        {"q": "a"},
+        {"status__exact": Application.Status.RECEIVED},
+        {"posting__id__exact": cast.posting_a.pk},
+    ]
+    for params in pages:
+        cl, sent = list_page(client, **params)
+        expected = list(cl.queryset[cl.page_num * 2 - 2 : cl.page_num * 2])
+        assert expected and [row.pk for row in cl.result_list] == [row.pk for row in expected]
+        for row, django_row in zip(cl.result_list, expected, strict=True):
+            assert (row.is_possible_duplicate, row.organisation_name) == (
+                django_row.is_possible_duplicate,
+                django_row.organisation_name,
+            )
+            assert row.posting.session.programme.name == django_row.posting.session.programme.name
+    assert compiled == [Application]
+
+    # A change of reach: its own queryset, its own rows query.
+    PostingOrganisation.objects.create(
+        posting=cast.posting_b, organisation=cast.org_a, role=PostingOrganisation.Role.LOCAL_PARTNER
+    )
+    cl, _sent = list_page(client)
+    assert applications[1].pk in {row.pk for row in cl.queryset}
+    assert compiled == [Application, Application]
+
+
 @pytest.mark.django_db(transaction=True)  # a real commit
 def test_a_change_of_reach_bumps_the_postings_version_again_when_it_commits(cast):
     """A request reading the reach between a change's save and its commit caches the old rows under the new
