@@ -12,6 +12,7 @@ editable lists, `to_field`) keep Django's rows.
 import datetime
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.admin import ModelAdmin, helpers
 from django.contrib.admin.templatetags.admin_list import (
     ResultList,
@@ -38,9 +39,12 @@ from django.db.models.constants import LOOKUP_SEP
 from django.db.models.expressions import RawSQL
 from django.db.models.sql.where import WhereNode
 from django.urls import reverse
+from django.utils.dateformat import DateFormat, re_escaped, re_formatchars
+from django.utils.formats import get_format
 from django.utils.functional import Promise, cached_property
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString
+from django.utils.timezone import get_current_timezone
 from django.utils.translation import gettext
 
 from postings.prepared import ARGUMENT, PreparedQuery, fetch_rows, rows_with_argument
@@ -102,6 +106,10 @@ class Column:
             except TypeError:  # unhashable choices: Django's own path
                 pass
         self.icons = {}
+        # An aware datetime's display (DateTimeField), its format parsed once per request.
+        self.datetime_display = None
+        if isinstance(self.terminal_field, models.DateTimeField) and self.labels is None:
+            self.datetime_display = datetime_display(get_format("DATETIME_FORMAT"))
 
     def _value_display(self, attr, value, empty_value_display) -> str:
         boolean = getattr(attr, "boolean", False)
@@ -141,11 +149,53 @@ class Column:
                 return self.labels[value], self.classes
             except (KeyError, TypeError):
                 pass  # Django's own path shows what is not a choice
+        if self.datetime_display is not None and type(value) is datetime.datetime:
+            return conditional_escape(self.datetime_display(value)), self.classes
         if isinstance(field.remote_field, models.ManyToOneRel):
             result = empty_value_display if value is None else value
         else:
             result = display_for_field(value, field, empty_value_display, avoid_link=self.link)
         return conditional_escape(result), self.classes
+
+
+# Format characters that read the datetime's timezone: for those DateFormat first checks whether the local
+# time is ambiguous or imaginary (a daylight-saving change), a check that costs more than the formatting.
+TIMEZONE_FORMAT_CHARACTERS = frozenset("eIOrTZ")
+
+
+def datetime_display(format_string: str) -> Callable[[datetime.datetime], str] | None:
+    """What `display_for_field` shows of a DateTimeField's value, `formats.localize(template_localtime(value))`,
+    with the format parsed once instead of for each value (~30 µs a cell, half the list's date column).
+
+    None for a format that shows the timezone, or without USE_TZ: Django's own path then formats each value.
+    """
+    pieces = re_formatchars.split(str(format_string))
+    specifiers = pieces[1::2]
+    if TIMEZONE_FORMAT_CHARACTERS.intersection(specifiers):
+        return None
+    literals = [re_escaped.sub(r"\1", piece) for piece in pieces[0::2]]
+    methods = [getattr(DateFormat, specifier) for specifier in specifiers]
+    first, rest = literals[0], list(zip(methods, literals[1:], strict=True))
+
+    if not settings.USE_TZ:
+        return None
+    local = get_current_timezone()  # template_localtime's, for the request
+
+    def display(value: datetime.datetime) -> str:
+        if value.utcoffset() is not None and getattr(value, "convert_to_local_time", True):
+            value = value.astimezone(local)
+        formatter = _NoTimezoneFormat(value)
+        return first + "".join(str(method(formatter)) + literal for method, literal in rest)
+
+    return display
+
+
+class _NoTimezoneFormat(DateFormat):
+    """Django's DateFormat for a format that does not show the timezone (`datetime_display`)."""
+
+    def __init__(self, obj):
+        self.data = obj
+        self.timezone = None
 
 
 class PageRows:

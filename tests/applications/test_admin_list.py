@@ -2,13 +2,17 @@
 whatever the values, the sorting, the filters kept in the links and the viewer."""
 
 import datetime
+import zoneinfo
 
 import pytest
 from django.contrib.admin.templatetags.admin_list import items_for_result
+from django.contrib.admin.utils import display_for_field
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import get_format
 
-from applications.admin_changelist import FastRowsChangeList
+from applications.admin_changelist import FastRowsChangeList, datetime_display
+from applications.models import Application
 from postings.models import PostingOrganisation
 from tests import factories as f
 
@@ -86,3 +90,35 @@ def test_a_link_keeps_the_filters_and_the_checkbox_names_the_application(cast, c
     assert f'<a href="{url}?_changelist_filters=status__exact%3Dreceived">' in row
     assert "O&#x27;Brien &lt;b&gt;" in row
     assert 'aria-label="Choisir cet objet pour une action - ' in row
+
+
+def test_rows_are_djangos_markup_through_the_login_backend(cast, client, varied):
+    """Signed in as in production: the list's queryset and (on PostgreSQL) its rows query kept per reach."""
+    client.force_login(cast.recruiter_a, backend="config.auth.PasserelleModelBackend")
+    for params in ({}, {"o": "-7"}, {"q": "O'Brien"}):
+        fast, django = rows_both_ways(client, params)
+        assert fast == django and fast
+
+
+@pytest.mark.parametrize("language", ["fr", "en", "nl"])
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime.datetime(2026, 8, 1, 7, 5, 9, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 10, 25, 0, 30, tzinfo=datetime.UTC),  # 02:30 in Paris, an ambiguous hour
+        datetime.datetime(2026, 3, 29, 1, 0, tzinfo=datetime.UTC),  # just after Paris skips 02:00–03:00
+        datetime.datetime(2026, 12, 31, 23, 59, 59, tzinfo=datetime.UTC),  # 2027 in Paris
+        datetime.datetime(2026, 1, 1, 12, 0, tzinfo=zoneinfo.ZoneInfo("America/New_York")),
+    ],
+)
+def test_a_datetime_cell_is_djangos_display(language, moment):
+    field = Application._meta.get_field("submitted_at")
+    with translation.override(language):
+        display = datetime_display(get_format("DATETIME_FORMAT"))
+        assert display(moment) == display_for_field(moment, field, "-")
+
+
+def test_a_format_showing_the_timezone_keeps_djangos_path():
+    for format_string in ("j F Y H:i T", "r", "c O", "I", "e", "Z"):
+        assert datetime_display(format_string) is None
+    assert datetime_display(r"j \T H:i") is not None  # an escaped T is text
