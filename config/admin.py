@@ -10,7 +10,8 @@ from functools import partial
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.urls import path
+from django.urls import get_script_prefix, path
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user, user_has_device
 from django_otp.forms import OTPAuthenticationFormMixin
@@ -54,11 +55,19 @@ class OptionalOTPAuthenticationForm(OTPAuthenticationFormMixin, AdminAuthenticat
         pass
 
 
+# App lists kept by PasserelleAdminSite.get_app_list: one per set of permissions, language and URL prefix.
+MAX_APP_LISTS = 256
+
+
 class PasserelleAdminSite(admin.AdminSite):
     login_form = OptionalOTPAuthenticationForm
     site_header = _("Passerelle – espace recruteurs")
     site_title = _("Passerelle")
     index_title = _("Tableau de bord")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._app_lists: dict[tuple, list] = {}
 
     def has_permission(self, request) -> bool:
         if not super().has_permission(request):
@@ -73,6 +82,34 @@ class PasserelleAdminSite(admin.AdminSite):
         if has_device is None:
             has_device = user_has_device(user, confirmed=True)
         return not has_device
+
+    def get_app_list(self, request, app_label=None):
+        """Django's app list (the sidebar on every admin page, the dashboard), kept per permissions, language
+        and URL prefix: working it out asks every registered ModelAdmin for the user's permissions and
+        reverses two URLs per model, ~0.5 ms of every admin page (bench/NOTES.md, "Session 8").
+
+        Kept only for a user loaded by the login backend (config/auth.py), whose permissions came with them,
+        and only when the ModelAdmins' answers depend on nothing else: with no object, their
+        `has_*_permission` methods read the user's permissions alone (a test checks every registered one
+        against Django's list). The lists are shared: callers read them, never change them."""
+        user = request.user
+        if getattr(user, "membership_list", None) is None:
+            return super().get_app_list(request, app_label)
+        key = (
+            app_label,
+            get_language(),
+            get_script_prefix(),
+            user.is_active,
+            user.is_staff,
+            user.is_superuser,
+            # A superuser holds every permission without reading them.
+            frozenset() if user.is_superuser else frozenset(user.get_all_permissions()),
+        )
+        if (app_list := self._app_lists.get(key)) is None:
+            if len(self._app_lists) >= MAX_APP_LISTS:
+                self._app_lists.clear()
+            app_list = self._app_lists[key] = super().get_app_list(request, app_label)
+        return app_list
 
     def get_urls(self):
         return [
