@@ -57,6 +57,25 @@ class OptionalOTPAuthenticationForm(OTPAuthenticationFormMixin, AdminAuthenticat
 
 # App lists kept by PasserelleAdminSite.get_app_list: one per set of permissions, language and URL prefix.
 MAX_APP_LISTS = 256
+# Sidebars kept with each app list: one per page path (a change page's path holds its object's id).
+MAX_SIDEBARS = 64
+
+
+class KeptAppList(list):
+    """An app list kept by the site, and its sidebar's HTML per page path (the `nav_sidebar` tag,
+    applications/templatetags/backoffice.py): the sidebar shows the list, marking the current page's model,
+    in the list's language."""
+
+    def __init__(self, apps):
+        super().__init__(apps)
+        self.sidebars: dict[str, str] = {}
+
+    def sidebar(self, path: str, render) -> str:
+        if (html := self.sidebars.get(path)) is None:
+            if len(self.sidebars) >= MAX_SIDEBARS:
+                self.sidebars.clear()
+            html = self.sidebars[path] = render()
+        return html
 
 
 class PasserelleAdminSite(admin.AdminSite):
@@ -108,7 +127,7 @@ class PasserelleAdminSite(admin.AdminSite):
         if (app_list := self._app_lists.get(key)) is None:
             if len(self._app_lists) >= MAX_APP_LISTS:
                 self._app_lists.clear()
-            app_list = self._app_lists[key] = super().get_app_list(request, app_label)
+            app_list = self._app_lists[key] = KeptAppList(super().get_app_list(request, app_label))
         return app_list
 
     def get_urls(self):

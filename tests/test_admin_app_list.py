@@ -86,3 +86,42 @@ def test_a_change_of_permissions_shows_on_the_next_page(cast, client, no_kept_li
     cast.recruiter_a.groups.remove(group)
     assert sidebar_models(client) == before
     assert len(admin.site._app_lists) == 2  # one list per set of permissions, kept
+
+
+def sidebar(client, url, **headers) -> str:
+    html = client.get(url, headers=headers).content.decode()
+    start = html.index('<nav class="sticky" id="nav-sidebar"')
+    return html[start : html.index("</nav>", start)]
+
+
+@pytest.mark.parametrize("persona", ["superuser", "recruiter_a"])
+def test_the_kept_sidebar_is_djangos_and_marks_the_current_page(cast, client, no_kept_lists, persona):
+    user = getattr(cast, persona)
+    pages = [
+        reverse("admin:applications_application_changelist"),
+        reverse("admin:postings_posting_changelist"),
+        reverse("admin:password_change"),  # no model of the list
+        reverse("admin:applications_application_changelist"),  # its sidebar, kept
+    ]
+    client.force_login(user)  # Django's own backend: nothing kept
+    django = [sidebar(client, url) for url in pages]
+    client.force_login(user, backend=BACKEND)
+    kept = [sidebar(client, url) for url in pages]
+
+    assert kept == django
+    assert 'aria-current="page"' in kept[0] and kept[0] != kept[1]
+    assert f'href="{pages[1]}" aria-current="page"' in kept[1]
+    assert 'aria-current="page"' not in kept[2]
+    (app_list,) = admin.site._app_lists.values()
+    assert sorted(app_list.sidebars) == sorted(set(pages))
+
+
+def test_the_sidebar_speaks_the_pages_language(cast, client, no_kept_lists):
+    client.force_login(cast.recruiter_a, backend=BACKEND)
+    french = sidebar(client, reverse("admin:applications_application_changelist"))
+    with translation.override("en"):
+        english = sidebar(client, reverse("admin:applications_application_changelist"))
+
+    assert ">Candidatures</a>" in french and 'placeholder="Écrivez ici pour filtrer…"' in french
+    assert ">Candidatures</a>" not in english and 'placeholder="Start typing to filter…"' in english
+    assert sidebar(client, reverse("admin:applications_application_changelist")) == french
