@@ -23,7 +23,7 @@ from django_countries import countries
 from applications import answers, pipeline, retention
 from applications.admin_changelist import FastRowsChangeList, PlannedOncePaginator
 from applications.admin_exports import ExportMixin, export_csv, export_csv_rfc4180, export_xlsx
-from applications.admin_filters import PostingListFilter, SessionListFilter
+from applications.admin_filters import KeptHtml, PostingListFilter, SessionListFilter, StatusListFilter
 from applications.admin_forms import (
     ActionForm,
     AnswerForm,
@@ -51,7 +51,7 @@ def download_url(application: Application, which: str) -> str:
     return reverse("applications:download", kwargs={"uuid": application.uuid, "document": which})
 
 
-class AnsweredFilter(admin.SimpleListFilter):
+class AnsweredFilter(KeptHtml, admin.SimpleListFilter):
     title = _("réponse envoyée")
     parameter_name = "answered"
 
@@ -66,7 +66,7 @@ class AnsweredFilter(admin.SimpleListFilter):
         return queryset
 
 
-class DuplicateFilter(admin.SimpleListFilter):
+class DuplicateFilter(KeptHtml, admin.SimpleListFilter):
     title = _("doublon possible")
     parameter_name = "duplicate"
 
@@ -160,7 +160,7 @@ class ApplicationAdmin(ReplyMixin, ExportMixin, InReachAdmin):
     ]
     list_display_links = ["reference", "full_name"]
     list_filter = [
-        "status",
+        ("status", StatusListFilter),
         AnsweredFilter,
         DuplicateFilter,
         ("posting", PostingListFilter),

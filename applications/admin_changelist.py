@@ -45,7 +45,7 @@ from django.utils.formats import get_format
 from django.utils.functional import Promise, cached_property
 from django.utils.safestring import SafeString
 from django.utils.timezone import get_current_timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from postings.prepared import ARGUMENT, PreparedQuery, fetch_rows, rows_with_argument
 
@@ -300,6 +300,17 @@ class FastRowsChangeList(ChangeList):
         # The ids come from the list's own query (reach, filters, search): the rows need only those ids.
         keys = [pk for (pk,) in planned_once(page.values_list("pk"), "")]
         return by_keys(keys) if by_keys is not None else rows_by_keys(page, keys)
+
+    def kept_filter_key(self, spec) -> tuple | None:
+        """What a filter's HTML depends on, for a filter that says so (`KeptHtml.kept_key`): the filter, the
+        language, the list's parameters (its links keep them) and the filter's own parts. None when the HTML
+        is not to be kept: another filter, or the counts shown beside each choice."""
+        kept_key = getattr(spec, "kept_key", None)
+        if kept_key is None or self.add_facets or (parts := kept_key()) is None:
+            return None
+        name = getattr(spec, "field_path", None) or getattr(spec, "parameter_name", None)
+        params = tuple(sorted((key, tuple(values)) for key, values in self.filter_params.items()))
+        return (type(spec), name, get_language(), params, *parts)
 
     def handles_rows(self) -> bool:
         return not (self.formset or self.is_popup or self.to_field or self.list_display_links is None)

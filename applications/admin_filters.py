@@ -101,6 +101,18 @@ class PostingListFilter(admin.RelatedFieldListFilter):
         yield from super().choices(changelist)
 
 
+class KeptHtml:
+    """A filter whose HTML the list may keep (`kept_list_filter`, applications/templatetags/backoffice.py): it
+    depends only on the list's parameters, the language and what `kept_key` returns (None: not kept)."""
+
+    def kept_key(self) -> tuple | None:
+        return ()
+
+
+class StatusListFilter(KeptHtml, admin.ChoicesFieldListFilter):
+    """The status filter: Django's, its choices the field's."""
+
+
 class SessionListFilter(SessionReachListFilter):
     """The sessions in reach, read with what their label needs (Session.__str__) and nothing more.
 
@@ -112,6 +124,13 @@ class SessionListFilter(SessionReachListFilter):
 
     only = ("pk", "name", "programme__name", "programme__short_name")
     cache_seconds = 600
+
+    def kept_key(self) -> tuple | None:
+        """The sessions in reach follow the postings' version and the user's organisations (`reach_cache_key`);
+        a user not loaded by the login backend is not kept."""
+        if getattr(self.request.user, "membership_list", None) is None:
+            return None
+        return (reach_cache_key("admin-session-filter", self.request.user),)
 
     def field_choices(self, field, request, model_admin):
         user = request.user

@@ -5,7 +5,7 @@ import datetime
 import zoneinfo
 
 import pytest
-from django.contrib.admin.templatetags.admin_list import items_for_result
+from django.contrib.admin.templatetags.admin_list import admin_list_filter, items_for_result
 from django.contrib.admin.utils import display_for_field
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -13,6 +13,8 @@ from django.utils.formats import get_format
 
 from applications.admin_changelist import FastRowsChangeList, datetime_display
 from applications.models import Application
+from applications.templatetags import backoffice
+from applications.templatetags.backoffice import kept_list_filter
 from postings.models import PostingOrganisation
 from tests import factories as f
 
@@ -122,3 +124,53 @@ def test_a_format_showing_the_timezone_keeps_djangos_path():
     for format_string in ("j F Y H:i T", "r", "c O", "I", "e", "Z"):
         assert datetime_display(format_string) is None
     assert datetime_display(r"j \T H:i") is not None  # an escaped T is text
+
+
+def kept_and_django_filters(client, params=None):
+    """Each filter of the page as the list renders it (kept or not) and as Django's `admin_list_filter` does."""
+    cl = client.get(reverse(CHANGELIST), params or {}).context["cl"]
+    return [(kept_list_filter(cl, spec), admin_list_filter(cl, spec)) for spec in cl.filter_specs]
+
+
+@pytest.fixture
+def no_kept_filters():
+    backoffice._kept_filters.clear()
+    yield
+    backoffice._kept_filters.clear()
+
+
+def test_kept_filters_are_djangos(cast, client, varied, no_kept_filters):
+    client.force_login(cast.recruiter_a, backend="config.auth.PasserelleModelBackend")
+    for params in (
+        {},
+        {"status__exact": "received"},
+        {"answered": "no", "o": "-7"},
+        {"q": "O'Brien", "duplicate": "yes", "posting__session__id__exact": cast.session.pk},
+    ):
+        for _ in range(2):  # worked out, then kept
+            for kept, django in kept_and_django_filters(client, params):
+                assert kept == django
+    # Status, answer, duplicate and session filters, once per set of parameters; the posting filter lists
+    # the page's postings, so it is never kept.
+    kinds = {key[0].__name__ for key in backoffice._kept_filters}
+    assert kinds == {"StatusListFilter", "AnsweredFilter", "DuplicateFilter", "SessionListFilter"}
+    assert len(backoffice._kept_filters) == 4 * 4
+
+
+def test_a_new_session_shows_in_the_kept_session_filter(cast, client, varied, no_kept_filters):
+    client.force_login(cast.recruiter_a, backend="config.auth.PasserelleModelBackend")
+    before = client.get(reverse(CHANGELIST)).content.decode()
+    session = f.make_session(programme=cast.programme, name="Session 31 <nouvelle>")
+    f.published_posting(session=session, organisations={"host": cast.org_a})
+    after = client.get(reverse(CHANGELIST)).content.decode()
+
+    assert "Session 31" not in before
+    assert "Session 31 &lt;nouvelle&gt;" in after
+
+
+def test_filters_with_counts_are_not_kept(cast, client, varied, no_kept_filters):
+    client.force_login(cast.recruiter_a, backend="config.auth.PasserelleModelBackend")
+    for kept, django in kept_and_django_filters(client, {"_facets": "True"}):
+        assert kept == django
+    assert "Reçue (2)</a>" in client.get(reverse(CHANGELIST), {"_facets": "True"}).content.decode()
+    assert not backoffice._kept_filters
