@@ -183,7 +183,7 @@ STORAGES = {
     "default": storage_from_url(env_str("STORAGE_URL", ""), local_root=PRIVATE_MEDIA_ROOT),
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "config.staticfiles.KeptURLsManifestStaticFilesStorage"
             if not DEBUG and env_bool("PASSERELLE_MANIFEST_STATIC", default=True)
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
