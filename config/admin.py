@@ -61,6 +61,21 @@ MAX_APP_LISTS = 256
 MAX_SIDEBARS = 64
 
 
+def permissions_key(user) -> tuple | None:
+    """What the admin's permission checks read of a user loaded by the login backend (config/auth.py), whose
+    permissions came with them: a key for what those checks decide (the app list, a list's actions). None
+    for another user, whose permissions would be read from the database."""
+    if getattr(user, "membership_list", None) is None:
+        return None
+    return (
+        user.is_active,
+        user.is_staff,
+        user.is_superuser,
+        # A superuser holds every permission without reading them.
+        frozenset() if user.is_superuser else frozenset(user.get_all_permissions()),
+    )
+
+
 class KeptAppList(list):
     """An app list kept by the site, and its sidebar's HTML per page path (the `nav_sidebar` tag,
     applications/templatetags/backoffice.py): the sidebar shows the list, marking the current page's model,
@@ -111,19 +126,9 @@ class PasserelleAdminSite(admin.AdminSite):
         and only when the ModelAdmins' answers depend on nothing else: with no object, their
         `has_*_permission` methods read the user's permissions alone (a test checks every registered one
         against Django's list). The lists are shared: callers read them, never change them."""
-        user = request.user
-        if getattr(user, "membership_list", None) is None:
+        if (permissions := permissions_key(request.user)) is None:
             return super().get_app_list(request, app_label)
-        key = (
-            app_label,
-            get_language(),
-            get_script_prefix(),
-            user.is_active,
-            user.is_staff,
-            user.is_superuser,
-            # A superuser holds every permission without reading them.
-            frozenset() if user.is_superuser else frozenset(user.get_all_permissions()),
-        )
+        key = (app_label, get_language(), get_script_prefix(), permissions)
         if (app_list := self._app_lists.get(key)) is None:
             if len(self._app_lists) >= MAX_APP_LISTS:
                 self._app_lists.clear()

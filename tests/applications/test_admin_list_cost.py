@@ -396,3 +396,31 @@ def test_a_change_of_reach_bumps_the_postings_version_again_when_it_commits(cast
         before_commit = postings_cache.version()
         assert len(connection.run_on_commit) == 1
     assert postings_cache.version() != before_commit
+
+
+@pytest.mark.parametrize("persona", ["superuser", "coordinator", "recruiter_a"])
+def test_the_kept_actions_are_djangos_and_follow_the_permissions(cast, client, persona, monkeypatch):
+    """The list's actions are kept per set of permissions: Django's for each persona, and a permission granted
+    (the erasure's) shows its action on the next page."""
+    from django.contrib.admin import ModelAdmin
+
+    monkeypatch.setattr(applications_admin, "_kept_actions", {})
+    user = getattr(cast, persona)
+    client.force_login(user, backend=BACKEND)
+
+    def choices():
+        response = client.get(reverse(CHANGELIST))
+        model_admin = response.context["cl"].model_admin
+        request = response.wsgi_request
+        django = {
+            name: action.description for name, action in ModelAdmin.get_actions(model_admin, request).items()
+        }
+        kept = {name: action.description for name, action in model_admin.get_actions(request).items()}
+        assert kept == django
+        return [name for name, _label in response.context["action_form"].fields["action"].choices if name]
+
+    before = choices()
+    assert choices() == before and len(applications_admin._kept_actions) == 1
+    assert ("erase_on_request" in before) == (persona != "recruiter_a")  # coordinators erase on request
+    user.user_permissions.add(Permission.objects.get(codename="delete_application"))
+    assert "erase_on_request" in choices()
