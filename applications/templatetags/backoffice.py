@@ -1,6 +1,7 @@
 from django import template
 from django.contrib.admin.templatetags.admin_list import admin_list_filter
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from applications.dashboard import dashboard_for
 from config.admin import KeptAppList
@@ -42,3 +43,11 @@ def kept_list_filter(cl, spec):
             _kept_filters.clear()
         html = _kept_filters[key] = admin_list_filter(cl, spec)
     return html
+
+
+@register.simple_tag
+def django_admin_text(message: str) -> str:
+    """A message of Django admin's templates, translated by Django's own catalogues: written through this tag
+    in a template of ours, `makemessages` leaves it out of ours (where an untranslated copy would shadow
+    Django's translation)."""
+    return gettext(message)
