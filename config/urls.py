@@ -12,12 +12,13 @@ urlpatterns = [
     path("", include((discover_root_urlpatterns, "seo"))),
 ]
 
-# French at the root, English under /en/, Dutch under /nl/.
+# French at the root, English under /en/, Dutch under /nl/. The listing and the posting pages first: the
+# resolver tries patterns in order, and these are most of the traffic (no pattern of the others overlaps).
 urlpatterns += i18n_patterns(
+    path("", include("postings.urls")),
     path("admin/", admin.site.urls),
     path("", include("applications.urls")),
     path("", include("organisations.urls")),
-    path("", include("postings.urls")),
     path("", include("postings.discover_urls")),
     prefix_default_language=False,
 )
