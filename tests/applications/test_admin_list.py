@@ -157,6 +157,17 @@ def test_kept_filters_are_djangos(cast, client, varied, no_kept_filters):
     assert len(backoffice._kept_filters) == 4 * 4
 
 
+def test_the_filter_block_is_djangos(cast, client, varied, no_kept_filters):
+    """The block around the kept filters is Django's: its texts in Django's French, no template text leaking."""
+    client.force_login(cast.recruiter_a, backend="config.auth.PasserelleModelBackend")
+    page = client.get(reverse(CHANGELIST), {"status__exact": "received"}).content.decode()
+    block = page[page.index('<search id="changelist-filter"') : page.index("</search>")]
+
+    assert '<h2 id="changelist-filter-header">Filtre</h2>' in block
+    assert "Afficher les nombres</a>" in block and "Effacer tous les filtres</a>" in block
+    assert "{#" not in page and "{%" not in page and "kept_list_filter" not in page
+
+
 def test_a_new_session_shows_in_the_kept_session_filter(cast, client, varied, no_kept_filters):
     client.force_login(cast.recruiter_a, backend="config.auth.PasserelleModelBackend")
     before = client.get(reverse(CHANGELIST)).content.decode()
