@@ -144,8 +144,9 @@ class BuiltList:
 # Per reach (see ApplicationAdmin.built_list).
 _built_querysets: dict[tuple, BuiltList] = {}
 MAX_BUILT_QUERYSETS = 64
-# Per set of permissions (see ApplicationAdmin.get_actions).
+# Per set of permissions and place (see ApplicationAdmin.get_actions).
 _kept_actions: dict[tuple, dict] = {}
+MAX_KEPT_ACTIONS = 64
 
 
 @admin.register(Application)
@@ -329,7 +330,7 @@ class ApplicationAdmin(ReplyMixin, ExportMixin, InReachAdmin):
         if permissions is None or IS_POPUP_VAR in request.GET:
             return super().get_actions(request, action_location=action_location)
         if (actions := _kept_actions.get((permissions, action_location))) is None:
-            if len(_kept_actions) >= MAX_BUILT_QUERYSETS:
+            if len(_kept_actions) >= MAX_KEPT_ACTIONS:
                 _kept_actions.clear()
             actions = super().get_actions(request, action_location=action_location)
             _kept_actions[permissions, action_location] = actions

@@ -179,14 +179,11 @@ def datetime_display(format_string: str) -> Callable[[datetime.datetime], str] |
     """
     pieces = re_formatchars.split(str(format_string))
     specifiers = pieces[1::2]
-    if TIMEZONE_FORMAT_CHARACTERS.intersection(specifiers):
+    if not settings.USE_TZ or TIMEZONE_FORMAT_CHARACTERS.intersection(specifiers):
         return None
     literals = [re_escaped.sub(r"\1", piece) for piece in pieces[0::2]]
     methods = [getattr(DateFormat, specifier) for specifier in specifiers]
     first, rest = literals[0], list(zip(methods, literals[1:], strict=True))
-
-    if not settings.USE_TZ:
-        return None
     local = get_current_timezone()  # template_localtime's, for the request
 
     def display(value: datetime.datetime) -> str:
@@ -413,10 +410,7 @@ class KeyedRows:
 def _by_any_key(queryset: QuerySet) -> tuple[QuerySet, str]:
     """The queryset without its conditions, order and limits, filtered by its primary key among an array
     (ARGUMENT, a prepared statement's parameter), and the array's PostgreSQL type."""
-    by_keys = queryset._chain()
-    by_keys.query.clear_limits()
-    by_keys.query.clear_ordering(force=True)
-    by_keys.query.where = WhereNode()
+    by_keys = _without_conditions(queryset)
     connection = connections[queryset.db]
     pk = queryset.model._meta.pk
     column = (
@@ -440,10 +434,15 @@ def rows_by_keys(queryset: QuerySet, keys: list) -> list:
         # every page (~2 ms of PostgreSQL for the application list's page; bench/NOTES.md, "Session 8").
         found = rows_with_argument(*_by_any_key(queryset), keys)
     else:
-        by_keys = queryset._chain()
-        by_keys.query.clear_limits()
-        by_keys.query.clear_ordering(force=True)
-        by_keys.query.where = WhereNode()
-        found = by_keys.filter(pk__in=keys)
+        found = _without_conditions(queryset).filter(pk__in=keys)
     rows = {row.pk: row for row in found}
     return [rows[key] for key in keys if key in rows]
+
+
+def _without_conditions(queryset: QuerySet) -> QuerySet:
+    """The queryset's rows, annotations and joins, without its conditions, order or limits."""
+    rows = queryset._chain()
+    rows.query.clear_limits()
+    rows.query.clear_ordering(force=True)
+    rows.query.where = WhereNode()
+    return rows

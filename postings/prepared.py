@@ -64,7 +64,7 @@ class PreparedQuery:
         select, klass_info = compiler.select, compiler.klass_info
         columns = slice(klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1)
         converters = compiler.get_converters([column[0] for column in select[: compiler.col_count]])
-        shown = tuple("$1" if param is ARGUMENT else param for param in params)
+        shown = shown_parameters(params)
         if (argument_type is None) != (shown == tuple(params)):
             raise ValueError("A query with an argument holds ARGUMENT among its parameters, and only then.")
         return cls(
@@ -181,17 +181,23 @@ def _execute_prepared(cursor, connection, statement: str, sql: str, params, argu
 ARGUMENT = AsIs("$1")
 
 
+def shown_parameters(params) -> tuple:
+    """A query's parameters as its prepared statement holds them, ARGUMENT as `$1`: what names the statement."""
+    return tuple("$1" if param is ARGUMENT else param for param in params)
+
+
 def rows_with_argument(queryset: QuerySet | RawQuerySet, argument_type: str, argument) -> list:
     """PostgreSQL: the rows of `queryset` (or of a raw query), as iterating it gives them (select_related,
-    annotations), whose SQL holds ARGUMENT among its parameters. The query runs as a prepared statement of the session with that one
-    parameter, given `argument`: the statement is the same for every value, so its plan is too.
+    annotations), whose SQL holds ARGUMENT among its parameters. The query runs as a prepared statement of the
+    session with that one parameter, given `argument`: the statement is the same for every value, so its plan
+    is too.
     """
     connection = connections[queryset.db]
 
     def execute(run, sql, params, many, context):
         if not any(param is ARGUMENT for param in params):
             return run(sql, params, many, context)
-        shown = tuple("$1" if param is ARGUMENT else param for param in params)
+        shown = shown_parameters(params)
         cursor = _Through(run, many, context)
         return _execute_prepared(
             cursor, connection, statement_name(sql, shown), sql, params, (argument_type, argument)

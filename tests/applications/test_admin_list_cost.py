@@ -17,7 +17,7 @@ from applications import admin as applications_admin
 from applications.admin import ApplicationAdmin
 from applications.models import Application
 from config.auth import PasserelleModelBackend, user_query
-from postings.prepared import statement_name
+from postings.prepared import ARGUMENT, shown_parameters, statement_name
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -271,8 +271,8 @@ def list_page(client, **params):
 def user_statement() -> str:
     """The name of the signed-in user's prepared statement (config/auth.py)."""
     sql, params, at = user_query("postgresql")
-    params[at] = "$1"
-    return statement_name(sql, params)
+    params[at] = ARGUMENT
+    return statement_name(sql, shown_parameters(params))
 
 
 def statement(sql: str) -> str:
