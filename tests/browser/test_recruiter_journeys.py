@@ -42,6 +42,8 @@ def log_in(browsing, username: str) -> None:
 
 def search(browsing, reference: str) -> None:
     page = browsing.page
+    # Leaving a page while it still loads (a message's icon) aborts the request, which `problems` records.
+    page.wait_for_load_state("networkidle")
     browsing.goto("/admin/applications/application/")
     page.locator("#searchbar").fill(reference)
     page.locator("#searchbar").press("Enter")
